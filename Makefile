@@ -1,0 +1,50 @@
+# Makefile for the pgroll extension (PGXS)
+
+EXTENSION    = pgroll
+MODULE_big   = pgroll
+EXTVERSION   = 0.1.0
+
+OBJS = \
+	src/pgroll.o \
+	src/document.o \
+	src/ddl.o \
+	src/model.o \
+	src/history.o \
+	src/versions.o \
+	src/lifecycle.o \
+	src/ops/registry.o \
+	src/ops/constraint_sql.o \
+	src/ops/create_table.o \
+	src/ops/drop_table.o \
+	src/ops/rename_table.o \
+	src/ops/rename_column.o \
+	src/ops/drop_column.o \
+	src/ops/rename_constraint.o \
+	src/ops/set_replica_identity.o \
+	src/ops/raw_sql.o
+
+DATA = sql/pgroll--$(EXTVERSION).sql
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+REGRESS      = setup document_errors lifecycle create_table drop_table renames drop_column \
+               raw_sql replica_identity version_views multi_ops quoting
+REGRESS_OPTS = --inputdir=test --use-existing
+
+ISOLATION      = concurrent_start
+ISOLATION_OPTS = --inputdir=test --outputdir=.
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# After the include: Makefile.global assigns it.  The regression database is
+# also pg_cron's cron.database_name, so pg_regress must not drop it.
+CONTRIB_TESTDB = pgroll_regress
+
+# Test lists for scripts/test.sh
+print-regress:
+	@echo $(REGRESS)
+print-isolation:
+	@echo $(ISOLATION)

@@ -1,0 +1,52 @@
+#!/bin/bash
+# scripts/test.sh -- run every test of pgroll on a throwaway cluster.
+#
+# As root on Debian 12: installs the packages it needs, builds and installs
+# the extension, starts its own PostgreSQL 15 cluster as the postgres OS
+# user, runs pg_regress, the isolation tests and pgTAP, stops the cluster,
+# and ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+require_root
+
+say "installing packages"
+install_packages
+say "building pgroll"
+build_and_install
+
+say "starting a throwaway cluster"
+trap stop_cluster EXIT
+start_cluster /tmp/pgroll-test-data 54329 pgroll_regress
+createdb pgroll_tap
+
+PGXS_DIR=$(dirname "$(pg_config --pgxs)")/..
+REGRESS_TESTS=$(make -s print-regress 2>/dev/null)
+ISOLATION_TESTS=$(make -s print-isolation 2>/dev/null)
+rm -rf results output_iso regression.diffs regression.out
+log=$(mktemp)
+
+say "pg_regress"
+"$PGXS_DIR/test/regress/pg_regress" --bindir="$PGBIN" --inputdir=test \
+    --use-existing --dbname=pgroll_regress $REGRESS_TESTS 2>&1 | tee -a "$log" || true
+[ -f regression.diffs ] && mv regression.diffs regress.diffs
+
+say "isolation tests"
+"$PGXS_DIR/test/isolation/pg_isolation_regress" --bindir="$PGBIN" --inputdir=test \
+    --outputdir=output_iso --dbname=pgroll_isolation $ISOLATION_TESTS 2>&1 | tee -a "$log" || true
+
+say "pgTAP"
+pg_prove -v -d pgroll_tap test/pgtap/*.sql 2>&1 | tee "$log.tap" || true
+
+for f in regress.diffs output_iso/regression.diffs; do
+    [ -s "$f" ] && { say "differences in $f"; cat "$f"; }
+done
+
+passed=$(( $(grep -cE '\.\.\. ok' "$log" || true) + $(grep -cE '^ok [0-9]+' "$log.tap" || true) ))
+failed=$(( $(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log" || true) + $(grep -cE '^not ok [0-9]+' "$log.tap" || true) ))
+# a pgTAP file that dies before its plan is done counts as a failure too
+failed=$(( failed + $(grep -cE 'Parse errors|Bad plan|Wstat: [1-9]' "$log.tap" || true) ))
+rm -f "$log" "$log.tap"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

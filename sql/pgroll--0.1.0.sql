@@ -1,0 +1,332 @@
+/* sql/pgroll--0.1.0.sql */
+
+\echo Use "CREATE EXTENSION pgroll" to load this file. \quit
+
+/*
+ * Migration history: one row per migration, with pgroll's columns so that
+ * pgroll users and tools can read it as they are used to.
+ */
+CREATE TABLE pgroll.migrations (
+    schema           name NOT NULL,
+    name             text NOT NULL,
+    migration        jsonb NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    parent           text,
+    done             boolean NOT NULL DEFAULT false,
+    resulting_schema jsonb NOT NULL DEFAULT '{}'::jsonb,
+    migration_type   varchar(32) DEFAULT 'pgroll'
+        CONSTRAINT migration_type_check
+        CHECK (migration_type IN ('pgroll', 'inferred', 'baseline')),
+    PRIMARY KEY (schema, name),
+    FOREIGN KEY (schema, parent) REFERENCES pgroll.migrations (schema, name)
+);
+
+-- At most one active migration per schema (pgroll's index includes the name,
+-- which lets two active rows through; ours does not).
+CREATE UNIQUE INDEX only_one_active
+    ON pgroll.migrations (schema) WHERE NOT done;
+CREATE UNIQUE INDEX only_first_migration_without_parent
+    ON pgroll.migrations (schema) WHERE parent IS NULL;
+ALTER TABLE pgroll.migrations
+    ADD CONSTRAINT history_is_linear UNIQUE (schema, parent);
+
+COMMENT ON TABLE pgroll.migrations IS
+    'pgroll migration history: one row per migration and schema';
+
+/*
+ * What start resolved for each operation, so that complete and rollback act
+ * on the very objects start touched (by OID and attribute number, which
+ * survive renames) rather than on names.
+ */
+CREATE TABLE pgroll.operation_state (
+    schema      name NOT NULL,
+    migration   text NOT NULL,
+    position    integer NOT NULL,
+    operation   text NOT NULL,
+    relid       oid,
+    attnum      smallint,
+    objid       oid,
+    saved       text,
+    PRIMARY KEY (schema, migration, position),
+    FOREIGN KEY (schema, migration) REFERENCES pgroll.migrations (schema, name)
+        ON DELETE CASCADE
+);
+
+COMMENT ON TABLE pgroll.operation_state IS
+    'internal: objects each operation of an active migration touched';
+
+SELECT pg_catalog.pg_extension_config_dump('pgroll.migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.operation_state', '');
+
+/* State is written only by the C functions (as the extension owner). */
+REVOKE ALL ON pgroll.migrations, pgroll.operation_state FROM PUBLIC;
+GRANT SELECT ON pgroll.migrations TO PUBLIC;
+GRANT USAGE ON SCHEMA pgroll TO PUBLIC;
+
+/* ---------------------------------------------------------------------
+ * History helpers, as in pgroll
+ * ---------------------------------------------------------------------
+ */
+
+CREATE FUNCTION pgroll.is_active_migration_period(schemaname name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pgroll.migrations
+                   WHERE schema = schemaname AND NOT done)
+$$;
+
+CREATE FUNCTION pgroll.latest_migration(schemaname name)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT m.name FROM pgroll.migrations m
+    WHERE m.schema = schemaname
+      AND NOT EXISTS (SELECT 1 FROM pgroll.migrations c
+                      WHERE c.schema = schemaname AND c.parent = m.name)
+$$;
+
+CREATE FUNCTION pgroll.previous_migration(schemaname name)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT parent FROM pgroll.migrations
+    WHERE schema = schemaname AND name = pgroll.latest_migration(schemaname)
+$$;
+
+/*
+ * The version name of the p_depth-th ancestor (0 = latest) whose version
+ * schema exists, with the "<schema>_" prefix.  Inferred and baseline
+ * migrations have no version schema and are skipped.
+ */
+CREATE FUNCTION pgroll.find_version_schema(p_schema_name name, p_depth integer DEFAULT 0)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE ancestors AS (
+        SELECT name, parent, migration, 0 AS depth
+        FROM pgroll.migrations
+        WHERE schema = p_schema_name
+          AND name = pgroll.latest_migration(p_schema_name)
+        UNION ALL
+        SELECT m.name, m.parent, m.migration, a.depth + 1
+        FROM pgroll.migrations m
+        JOIN ancestors a ON m.schema = p_schema_name AND m.name = a.parent
+    )
+    SELECT p_schema_name || '_' || coalesce(a.migration ->> 'version_schema', a.name)
+    FROM ancestors a
+    WHERE EXISTS (SELECT 1 FROM pg_namespace n
+                  WHERE n.nspname = p_schema_name || '_' ||
+                        coalesce(a.migration ->> 'version_schema', a.name))
+    ORDER BY a.depth
+    OFFSET p_depth LIMIT 1
+$$;
+
+CREATE FUNCTION pgroll.latest_version(schemaname name)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT substr(pgroll.find_version_schema(schemaname, 0),
+                  length(schemaname) + 2)
+$$;
+
+CREATE FUNCTION pgroll.previous_version(schemaname name)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT substr(pgroll.find_version_schema(schemaname, 1),
+                  length(schemaname) + 2)
+$$;
+
+/*
+ * The schema as pgroll's read_schema shows it: tables with their columns,
+ * primary key, indexes and constraints.  Tables and columns pgroll uses
+ * internally (_pgroll_*) are left out.
+ */
+CREATE FUNCTION pgroll.read_schema(schemaname text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH tabs AS (
+    SELECT c.oid, c.relname
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = schemaname
+      AND c.relkind IN ('r', 'p')
+      AND c.relname NOT LIKE '\_pgroll\_%'
+)
+SELECT jsonb_build_object(
+    'name', schemaname,
+    'tables', coalesce((
+        SELECT jsonb_object_agg(t.relname, jsonb_strip_nulls(jsonb_build_object(
+            'name', t.relname,
+            'oid', t.oid::text,
+            'comment', obj_description(t.oid, 'pg_class'),
+            'columns', coalesce((
+                SELECT jsonb_object_agg(a.attname, jsonb_build_object(
+                    'name', a.attname,
+                    'type', replace(replace(format_type(a.atttypid, a.atttypmod),
+                                            'character varying', 'varchar'),
+                                    'timestamp with time zone', 'timestamptz'),
+                    'default', pg_get_expr(d.adbin, d.adrelid),
+                    'nullable', NOT (a.attnotnull OR (ty.typtype = 'd' AND ty.typnotnull)),
+                    'unique', EXISTS (
+                        SELECT 1 FROM pg_index i
+                        WHERE i.indrelid = t.oid AND i.indisunique
+                          AND i.indnatts = 1 AND i.indkey[0] = a.attnum),
+                    'comment', col_description(t.oid, a.attnum),
+                    'enumValues', (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)
+                                   FROM pg_enum e WHERE e.enumtypid = a.atttypid),
+                    'postgresType', CASE ty.typtype
+                        WHEN 'b' THEN 'base' WHEN 'c' THEN 'composite'
+                        WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum'
+                        WHEN 'p' THEN 'pseudo' WHEN 'r' THEN 'range'
+                        WHEN 'm' THEN 'multirange' END))
+                FROM pg_attribute a
+                JOIN pg_type ty ON ty.oid = a.atttypid
+                LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attname NOT LIKE '\_pgroll\_%'), '{}'::jsonb),
+            'primaryKey', coalesce((
+                SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                FROM pg_index i
+                CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                WHERE i.indrelid = t.oid AND i.indisprimary), '[]'::jsonb),
+            'indexes', coalesce((
+                SELECT jsonb_object_agg(ic.relname, jsonb_build_object(
+                    'name', ic.relname,
+                    'unique', i.indisunique,
+                    'exclusion', i.indisexclusion,
+                    'columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum),
+                    'predicate', pg_get_expr(i.indpred, i.indrelid),
+                    'method', am.amname,
+                    'definition', pg_get_indexdef(i.indexrelid)))
+                FROM pg_index i
+                JOIN pg_class ic ON ic.oid = i.indexrelid
+                JOIN pg_am am ON am.oid = ic.relam
+                WHERE i.indrelid = t.oid), '{}'::jsonb),
+            'checkConstraints', coalesce((
+                SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                    'name', con.conname,
+                    'columns', (SELECT jsonb_agg(a.attname ORDER BY a.attnum)
+                                FROM pg_attribute a
+                                WHERE a.attrelid = t.oid AND a.attnum = ANY (con.conkey)),
+                    'definition', pg_get_constraintdef(con.oid),
+                    'noInherit', con.connoinherit))
+                FROM pg_constraint con
+                WHERE con.conrelid = t.oid AND con.contype = 'c'), '{}'::jsonb),
+            'uniqueConstraints', coalesce((
+                SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                    'name', con.conname,
+                    'columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum)))
+                FROM pg_constraint con
+                WHERE con.conrelid = t.oid AND con.contype = 'u'), '{}'::jsonb),
+            'excludeConstraints', coalesce((
+                SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                    'name', con.conname,
+                    'columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum),
+                    'definition', pg_get_constraintdef(con.oid),
+                    'predicate', pg_get_expr(i.indpred, i.indrelid),
+                    'method', am.amname))
+                FROM pg_constraint con
+                JOIN pg_index i ON i.indexrelid = con.conindid
+                JOIN pg_class ic ON ic.oid = i.indexrelid
+                JOIN pg_am am ON am.oid = ic.relam
+                WHERE con.conrelid = t.oid AND con.contype = 'x'), '{}'::jsonb),
+            'foreignKeys', coalesce((
+                SELECT jsonb_object_agg(con.conname, jsonb_build_object(
+                    'name', con.conname,
+                    'columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum),
+                    'referencedTable', rc.relname,
+                    'referencedColumns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum),
+                    'matchType', CASE con.confmatchtype
+                        WHEN 'f' THEN 'FULL' WHEN 'p' THEN 'PARTIAL' ELSE 'SIMPLE' END,
+                    'onDelete', CASE con.confdeltype
+                        WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
+                        WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END,
+                    'onUpdate', CASE con.confupdtype
+                        WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
+                        WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END))
+                FROM pg_constraint con
+                JOIN pg_class rc ON rc.oid = con.confrelid
+                WHERE con.conrelid = t.oid AND con.contype = 'f'), '{}'::jsonb)
+        )))
+        FROM tabs t), '{}'::jsonb))
+$$;
+
+/* ---------------------------------------------------------------------
+ * The lifecycle, in C
+ * ---------------------------------------------------------------------
+ */
+
+CREATE FUNCTION pgroll.start(migration jsonb, name text DEFAULT NULL,
+                             schema text DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_start'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION pgroll.complete(schema text DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_complete'
+LANGUAGE C VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION pgroll.rollback(schema text DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_rollback'
+LANGUAGE C VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION pgroll.validate(migration jsonb, schema text DEFAULT 'public')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pgroll_validate'
+LANGUAGE C STABLE STRICT
+SET search_path = pg_catalog, pg_temp;
+
+/*
+ * One row for the schema: the latest version, whether a migration is in
+ * progress, and what it is doing.
+ */
+CREATE FUNCTION pgroll.status(schemaname text DEFAULT 'public',
+                              OUT schema text, OUT version text,
+                              OUT status text, OUT phase text,
+                              OUT migration text, OUT progress text)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT $1,
+           pgroll.latest_version($1),
+           CASE WHEN m.name IS NULL THEN 'No migrations'
+                WHEN NOT m.done THEN 'In progress'
+                ELSE 'Complete' END,
+           CASE WHEN m.name IS NULL THEN NULL
+                WHEN NOT m.done THEN 'ready'
+                ELSE 'complete' END,
+           m.name,
+           CASE WHEN m.name IS NOT NULL AND NOT m.done
+                THEN 'no queued work' END
+    FROM (SELECT 1) dummy
+    LEFT JOIN pgroll.migrations m
+           ON m.schema = $1 AND m.name = pgroll.latest_migration($1)
+$$;

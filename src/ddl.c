@@ -1,0 +1,233 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl.c
+ *	  Running generated DDL under a short lock_timeout with retry, and the
+ *	  quoting helpers every generated statement goes through.
+ *
+ * A migration must never sit in the lock queue in front of the
+ * application's queries: a waiting ALTER TABLE blocks every later reader of
+ * the table.  So each statement runs in its own subtransaction with
+ * lock_timeout = pgroll.lock_timeout; when the lock is not granted the
+ * subtransaction is rolled back, we sleep (exponential backoff with
+ * jitter) and try again, until pgroll.lock_retry_timeout has passed.
+ *
+ * src/ddl.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/xact.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "parser/parser.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/wait_event.h"
+
+#include "ddl.h"
+
+#define BACKOFF_START_MS	20
+#define BACKOFF_MAX_MS		2000
+
+/*
+ * Run sql once in a subtransaction with lock_timeout set.  Returns true on
+ * success, false if the statement failed for want of a lock (the error is
+ * then copied into *lock_error); any other error is re-thrown.
+ */
+static bool
+run_in_subxact(const char *sql, bool quiet, ErrorData **lock_error)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+
+	PG_TRY();
+	{
+		char		timeout[32];
+		int			nestlevel = NewGUCNestLevel();
+		int			rc;
+
+		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
+		(void) set_config_option("lock_timeout", timeout,
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		/* "drop cascades to ..." about our own views is noise to users */
+		if (quiet)
+			(void) set_config_option("client_min_messages", "warning",
+									 PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+
+		rc = SPI_execute(sql, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+
+		AtEOXact_GUC(true, nestlevel);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		ok = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		*lock_error = edata;
+	}
+	PG_END_TRY();
+
+	return ok;
+}
+
+/*
+ * Run a string of SQL under the lock discipline described at the top of
+ * this file.  The caller guarantees it is what it means to run.
+ */
+static void
+run_with_retry(const char *sql, bool quiet)
+{
+	int			waited_ms = 0;
+	int			backoff_ms = BACKOFF_START_MS;
+	int			attempts = 0;
+
+	for (;;)
+	{
+		ErrorData  *lock_error = NULL;
+		int			sleep_ms;
+
+		attempts++;
+		if (run_in_subxact(sql, quiet, &lock_error))
+			return;
+
+		waited_ms += pgroll_lock_timeout_ms;
+		if (waited_ms >= pgroll_lock_retry_max_ms)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not obtain a lock for a migration step after %d attempts",
+							attempts),
+					 errdetail("Statement: %s\nLast error: %s", sql, lock_error->message),
+					 errhint("Find the long-running transaction holding the lock, "
+							 "or raise pgroll.lock_retry_timeout.")));
+		FreeErrorData(lock_error);
+
+		/* full jitter: sleep a random time up to the current backoff */
+		sleep_ms = 1 + (int) pg_prng_uint64_range(&pg_global_prng_state, 0, backoff_ms);
+		if (sleep_ms > pgroll_lock_retry_max_ms - waited_ms)
+			sleep_ms = Max(1, pgroll_lock_retry_max_ms - waited_ms);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 sleep_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		waited_ms += sleep_ms;
+		backoff_ms = Min(backoff_ms * 2, BACKOFF_MAX_MS);
+	}
+}
+
+void
+pgroll_ddl(const char *sql)
+{
+	List	   *stmts = pg_parse_query(sql);
+
+	/*
+	 * A generated statement embeds fragments of the document (types,
+	 * defaults, check expressions).  A fragment that closes the statement
+	 * and starts another must not get that other statement run.
+	 */
+	if (list_length(stmts) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("a SQL fragment of the migration ends the statement it is part of"),
+				 errdetail("Generated statement: %s", sql),
+				 errhint("Types, defaults and expressions must be single SQL fragments.")));
+
+	run_with_retry(sql, true);
+}
+
+void
+pgroll_ddlf(const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	pgroll_ddl(buf.data);
+	pfree(buf.data);
+}
+
+void
+pgroll_exec_script(const char *sql, const char *what)
+{
+	(void) pg_parse_query(sql); /* syntax errors before any side effect */
+	run_with_retry(sql, false);
+}
+
+char *
+pgroll_qualified(const char *schema, const char *name)
+{
+	return quote_qualified_identifier(schema, name);
+}
+
+char *
+pgroll_relation_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u no longer exists", relid),
+				 errhint("The table was dropped outside of pgroll while the migration was active.")));
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	return quote_qualified_identifier(nspname, relname);
+}
+
+char *
+pgroll_column_name(Oid relid, AttrNumber attnum)
+{
+	char	   *attname = get_attname(relid, attnum, true);
+
+	if (attname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column %d of relation %s no longer exists",
+						attnum, pgroll_relation_name(relid)),
+				 errhint("The column was dropped outside of pgroll while the migration was active.")));
+	return pstrdup(quote_identifier(attname));
+}
+
+char *
+pgroll_literal(const char *value)
+{
+	return quote_literal_cstr(value);
+}

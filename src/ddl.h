@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl.h
+ *	  Running generated DDL: one statement at a time, under a short
+ *	  lock_timeout, retried with backoff; plus quoting helpers.
+ *
+ * src/ddl.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_DDL_H
+#define PGROLL_DDL_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+
+/*
+ * Run one generated statement (SPI must be connected).  The statement runs
+ * in a subtransaction under pgroll.lock_timeout; when its lock is not
+ * granted it is rolled back and retried with backoff until
+ * pgroll.lock_retry_timeout has passed.
+ */
+extern void pgroll_ddl(const char *sql);
+extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
+
+/*
+ * Run a user's SQL script (a "sql" operation): any number of statements,
+ * with the same lock discipline.
+ */
+extern void pgroll_exec_script(const char *sql, const char *what);
+
+/* "schema"."name", each part quoted only as needed */
+extern char *pgroll_qualified(const char *schema, const char *name);
+
+/* The current qualified, quoted name of a relation; error if it is gone */
+extern char *pgroll_relation_name(Oid relid);
+
+/* The current quoted name of a column; error if it is gone */
+extern char *pgroll_column_name(Oid relid, AttrNumber attnum);
+
+/* A string literal for generated SQL */
+extern char *pgroll_literal(const char *value);
+
+#endif							/* PGROLL_DDL_H */

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * history.h
+ *	  pgroll.migrations and pgroll.operation_state: record, find, finish.
+ *
+ * src/history.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_HISTORY_H
+#define PGROLL_HISTORY_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+/* The active (not done) migration of a schema */
+typedef struct ActiveMigration
+{
+	char	   *name;
+	char	   *version_schema; /* "<schema>_<version>" */
+	Jsonb	   *document;
+} ActiveMigration;
+
+/* What start resolved for one operation (pgroll.operation_state) */
+typedef struct OperationState
+{
+	int			position;
+	const char *operation;
+	Oid			relid;
+	AttrNumber	attnum;
+	Oid			objid;
+	char	   *saved;
+} OperationState;
+
+/* Serialise starts, completes and rollbacks on one schema (xact lock) */
+extern void history_lock_schema(Oid nspid);
+
+/* The active migration of the schema, or NULL */
+extern ActiveMigration *history_active(const char *schema);
+
+/* The latest migration's name, or NULL if there is none */
+extern char *history_latest(const char *schema);
+
+extern bool history_exists(const char *schema, const char *name);
+
+extern void history_insert(const char *schema, const char *name,
+						   Jsonb *document, const char *parent);
+extern void history_mark_done(const char *schema, const char *name);
+extern void history_delete(const char *schema, const char *name);
+
+/* Version schemas of the schema's other migrations that still exist */
+extern List *history_stale_version_schemas(const char *schema, const char *keep);
+
+extern void history_save_state(const char *schema, const char *name,
+							   OperationState *state);
+extern OperationState *history_load_state(const char *schema, const char *name,
+										  int position);
+
+#endif							/* PGROLL_HISTORY_H */

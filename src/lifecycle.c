@@ -1,0 +1,406 @@
+/*-------------------------------------------------------------------------
+ *
+ * lifecycle.c
+ *	  pgroll.start, pgroll.complete, pgroll.rollback and pgroll.validate.
+ *
+ * Each runs in the caller's transaction and is all-or-nothing: an error
+ * anywhere aborts the caller's transaction, and with it every table,
+ * column, view, schema and history row the call made.  A per-schema lock
+ * serialises the calls on one schema; calls on different schemas do not
+ * wait for each other.
+ *
+ * src/lifecycle.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "document.h"
+#include "history.h"
+#include "model.h"
+#include "ops/ops.h"
+#include "versions.h"
+
+PG_FUNCTION_INFO_V1(pgroll_start);
+PG_FUNCTION_INFO_V1(pgroll_complete);
+PG_FUNCTION_INFO_V1(pgroll_rollback);
+PG_FUNCTION_INFO_V1(pgroll_validate);
+
+/* Says which operation an error came from */
+typedef struct OpErrorContext
+{
+	const char *phase;
+	PgrollOperation *op;
+} OpErrorContext;
+
+static void
+op_error_callback(void *arg)
+{
+	OpErrorContext *ec = arg;
+
+	errcontext("pgroll %s of operation %d (%s)", ec->phase,
+			   ec->op->position, pgroll_op_kind_name(ec->op->kind));
+}
+
+/*
+ * The schema to migrate: it must exist and the caller must be allowed to
+ * create objects in it (a migration creates tables, columns and views).
+ */
+static Oid
+target_schema(const char *schema)
+{
+	Oid			nspid = get_namespace_oid(schema, true);
+	AclResult	aclresult;
+
+	if (!OidIsValid(nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", schema)));
+	if (pgroll_is_internal_name(schema) || strcmp(schema, "pgroll") == 0 ||
+		IsCatalogNamespace(nspid) || isAnyTempNamespace(nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_SCHEMA_NAME),
+				 errmsg("schema \"%s\" cannot be migrated by pgroll", schema)));
+
+	aclresult = pg_namespace_aclcheck(nspid, GetUserId(), ACL_CREATE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_SCHEMA, schema);
+	return nspid;
+}
+
+/* Refuse documents start cannot apply, before anything is changed */
+static void
+check_document(PgrollMigration *migration)
+{
+	ListCell   *lc;
+
+	foreach(lc, migration->operations)
+	{
+		PgrollOperation *op = lfirst(lc);
+
+		if (pgroll_op_methods(op->kind) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("operations[%d]: operation \"%s\" is not supported yet",
+							op->position, pgroll_op_kind_name(op->kind))));
+
+		/* as pgroll: raw SQL run at start cannot be mixed with other ops */
+		if (op->kind == PGROLL_OP_SQL && !op->u.sql.on_complete &&
+			list_length(migration->operations) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("operations[%d]: operation \"sql\" cannot be executed with other operations",
+							op->position),
+					 errhint("Put the sql operation in a migration of its own, "
+							 "or set \"onComplete\": true.")));
+	}
+}
+
+/*
+ * Apply every operation's start to the model, and with execute also run
+ * its DDL and record its state.  Returns the model of the new version.
+ */
+static Model *
+start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
+				 const char *name, bool execute)
+{
+	Model	   *model = model_load(schema, nspid);
+	ListCell   *lc;
+
+	foreach(lc, migration->operations)
+	{
+		PgrollOperation *op = lfirst(lc);
+		OpContext	ctx = {0};
+		OperationState state = {0};
+		OpErrorContext ec = {"start", op};
+		ErrorContextCallback callback;
+
+		state.position = op->position;
+		state.operation = pgroll_op_kind_name(op->kind);
+		ctx.schema = schema;
+		ctx.nspid = nspid;
+		ctx.model = model;
+		ctx.execute = execute;
+		ctx.state = &state;
+		ctx.path = psprintf("operations[%d].%s", op->position,
+							pgroll_op_kind_name(op->kind));
+
+		callback.callback = op_error_callback;
+		callback.arg = &ec;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+
+		pgroll_op_methods(op->kind)->start(op, &ctx);
+
+		error_context_stack = callback.previous;
+
+		if (execute)
+		{
+			history_save_state(schema, name, &state);
+			CommandCounterIncrement();
+			if (ctx.reload_model)
+				model = model_load(schema, nspid);
+		}
+	}
+	return model;
+}
+
+static char *
+migration_name(PgrollMigration *migration, text *name_arg)
+{
+	char	   *name = name_arg ? text_to_cstring(name_arg) : NULL;
+
+	if (name && migration->name && strcmp(name, migration->name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration name \"%s\" differs from the document's name \"%s\"",
+						name, migration->name)));
+	if (name == NULL)
+		name = migration->name;
+	if (name == NULL || name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration name is required"),
+				 errhint("Pass it as the name argument of pgroll.start or as the "
+						 "document's \"name\" key.")));
+	pgroll_check_identifier(name, "migration name");
+	return name;
+}
+
+/*
+ * pgroll.start(migration jsonb, name text, schema text) returns text
+ *
+ * Expand: record the migration, run each operation's expand DDL, and
+ * create the new version schema.  Returns the version schema's name.
+ */
+Datum
+pgroll_start(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *document;
+	PgrollMigration *migration;
+	char	   *schema;
+	char	   *name;
+	char	   *version_schema;
+	Oid			nspid;
+	ActiveMigration *active;
+	Model	   *model;
+	text	   *result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("migration document must not be null")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("schema must not be null")));
+
+	document = PG_GETARG_JSONB_P(0);
+	migration = pgroll_parse_migration(document);
+	name = migration_name(migration, PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1));
+	schema = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	check_document(migration);
+
+	nspid = target_schema(schema);
+	version_schema = versions_schema_name(schema,
+										  migration->version_schema ?
+										  migration->version_schema : name);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	history_lock_schema(nspid);
+
+	active = history_active(schema);
+	if (active != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a migration for schema \"%s\" is already in progress",
+						schema),
+				 errdetail("Migration \"%s\" is active.", active->name),
+				 errhint("Complete it with pgroll.complete() or undo it with "
+						 "pgroll.rollback() first.")));
+	if (history_exists(schema, name))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("migration \"%s\" has already been applied to schema \"%s\"",
+						name, schema)));
+	if (OidIsValid(get_namespace_oid(version_schema, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_SCHEMA),
+				 errmsg("version schema \"%s\" already exists", version_schema),
+				 errhint("Choose another migration name or \"version_schema\".")));
+
+	history_insert(schema, name, document, history_latest(schema));
+	CommandCounterIncrement();
+
+	model = start_operations(migration, schema, nspid, name, true);
+	versions_create(model, version_schema);
+
+	result = cstring_to_text(version_schema);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * Run complete or rollback of every operation of the active migration:
+ * complete in operation order, rollback in reverse.
+ */
+static bool
+finish_operations(ActiveMigration *active, const char *schema, Oid nspid,
+				  bool complete)
+{
+	PgrollMigration *migration = pgroll_parse_migration(active->document);
+	int			n = list_length(migration->operations);
+	bool		refresh_views = false;
+
+	for (int i = 0; i < n; i++)
+	{
+		PgrollOperation *op = list_nth(migration->operations,
+									   complete ? i : n - 1 - i);
+		const OpMethods *methods = pgroll_op_methods(op->kind);
+		OpContext	ctx = {0};
+		OpErrorContext ec = {complete ? "complete" : "rollback", op};
+		ErrorContextCallback callback;
+
+		ctx.schema = schema;
+		ctx.nspid = nspid;
+		ctx.execute = true;
+		ctx.state = history_load_state(schema, active->name, op->position);
+		ctx.path = psprintf("operations[%d].%s", op->position,
+							pgroll_op_kind_name(op->kind));
+
+		callback.callback = op_error_callback;
+		callback.arg = &ec;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+
+		if (complete)
+			methods->complete(op, &ctx);
+		else
+			methods->rollback(op, &ctx);
+
+		error_context_stack = callback.previous;
+		CommandCounterIncrement();
+		refresh_views |= ctx.refresh_views;
+	}
+	return refresh_views;
+}
+
+static ActiveMigration *
+require_active(const char *schema, Oid nspid, const char *action)
+{
+	ActiveMigration *active;
+
+	history_lock_schema(nspid);
+	active = history_active(schema);
+	if (active == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no active migration in schema \"%s\" to %s", schema, action)));
+	return active;
+}
+
+/*
+ * pgroll.complete(schema text) returns text
+ *
+ * Contract: drop the previous version schema, run each operation's
+ * contract DDL, mark the migration done.  Returns the migration's name.
+ */
+Datum
+pgroll_complete(PG_FUNCTION_ARGS)
+{
+	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			nspid = target_schema(schema);
+	ActiveMigration *active;
+	ListCell   *lc;
+	text	   *result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	active = require_active(schema, nspid, "complete");
+
+	foreach(lc, history_stale_version_schemas(schema, active->version_schema))
+		versions_drop((char *) lfirst(lc));
+	CommandCounterIncrement();
+
+	if (finish_operations(active, schema, nspid, true))
+	{
+		/* raw SQL changed the schema: the new version shows it as it is */
+		versions_drop(active->version_schema);
+		CommandCounterIncrement();
+		versions_create(model_load(schema, nspid), active->version_schema);
+	}
+
+	history_mark_done(schema, active->name);
+
+	result = cstring_to_text(active->name);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * pgroll.rollback(schema text) returns text
+ *
+ * Undo the active migration: drop its version schema, undo each
+ * operation in reverse order, forget the migration.
+ */
+Datum
+pgroll_rollback(PG_FUNCTION_ARGS)
+{
+	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			nspid = target_schema(schema);
+	ActiveMigration *active;
+	text	   *result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	active = require_active(schema, nspid, "roll back");
+
+	versions_drop(active->version_schema);
+	CommandCounterIncrement();
+	(void) finish_operations(active, schema, nspid, false);
+	history_delete(schema, active->name);
+
+	result = cstring_to_text(active->name);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * pgroll.validate(migration jsonb, schema text) returns boolean
+ *
+ * Check a document against the live schema as start would, without
+ * changing anything.  Returns true or raises the error start would raise.
+ */
+Datum
+pgroll_validate(PG_FUNCTION_ARGS)
+{
+	PgrollMigration *migration = pgroll_parse_migration(PG_GETARG_JSONB_P(0));
+	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Oid			nspid;
+
+	check_document(migration);
+	nspid = target_schema(schema);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	(void) start_operations(migration, schema, nspid, NULL, false);
+	SPI_finish();
+
+	PG_RETURN_BOOL(true);
+}

@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * ops.h
+ *	  The behaviour of each operation: one table entry per operation kind.
+ *
+ * An operation is three functions:
+ *
+ *	start		checks the operation against the model (the schema as the
+ *				new version sees it, with the earlier operations of the
+ *				migration applied) and applies it to the model.  When
+ *				ctx->execute is set it also runs the expand DDL and records
+ *				in ctx->state what complete and rollback will need;
+ *				pgroll.validate() runs it with execute unset.
+ *	complete	contract: runs after the previous version schema is gone.
+ *	rollback	undoes start; runs in reverse operation order after the new
+ *				version schema is gone.
+ *
+ * complete and rollback find the objects start touched through ctx->state
+ * (OIDs and attribute numbers), so renames made by other operations of the
+ * same migration do not confuse them.
+ *
+ * src/ops/ops.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_OPS_H
+#define PGROLL_OPS_H
+
+#include "document.h"
+#include "history.h"
+#include "model.h"
+
+typedef struct OpContext
+{
+	const char *schema;			/* the migrated schema */
+	Oid			nspid;
+	Model	   *model;			/* start only */
+	bool		execute;		/* start: run DDL (false in validate) */
+	OperationState *state;		/* what start resolved */
+	const char *path;			/* "operations[i].<kind>", for messages */
+	bool		refresh_views;	/* complete: rebuild the new version's views */
+	bool		reload_model;	/* start: re-read the catalog afterwards */
+} OpContext;
+
+typedef struct OpMethods
+{
+	void		(*start) (PgrollOperation *op, OpContext *ctx);
+	void		(*complete) (PgrollOperation *op, OpContext *ctx);
+	void		(*rollback) (PgrollOperation *op, OpContext *ctx);
+} OpMethods;
+
+/* NULL when the operation is parsed but not yet supported */
+extern const OpMethods *pgroll_op_methods(PgrollOpKind kind);
+
+extern const OpMethods create_table_methods;
+extern const OpMethods drop_table_methods;
+extern const OpMethods rename_table_methods;
+extern const OpMethods rename_column_methods;
+extern const OpMethods drop_column_methods;
+extern const OpMethods rename_constraint_methods;
+extern const OpMethods set_replica_identity_methods;
+extern const OpMethods raw_sql_methods;
+
+/* Helpers shared by the operations (registry.c) */
+
+/* "path.field" */
+extern char *op_path(OpContext *ctx, const char *field);
+
+/* The relation of a model table: its relid, looked up by name if planned */
+extern Oid	op_table_relid(OpContext *ctx, ModelTable *table);
+
+#endif							/* PGROLL_OPS_H */

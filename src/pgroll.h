@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgroll.h
+ *	  Settings and small helpers shared by every part of the extension.
+ *
+ * src/pgroll.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_H
+#define PGROLL_H
+
+#include "postgres.h"
+
+/* Prefix of every object pgroll creates inside a user's schema */
+#define PGROLL_PREFIX "_pgroll_"
+
+/* Settings (pgroll.*), defined in pgroll.c */
+extern int	pgroll_lock_timeout_ms;
+extern int	pgroll_lock_retry_max_ms;
+extern int	pgroll_backfill_batch_size;
+extern int	pgroll_backfill_batch_delay_ms;
+extern char *pgroll_version_setting;
+
+/* true if name starts with PGROLL_PREFIX */
+extern bool pgroll_is_internal_name(const char *name);
+
+/*
+ * Check that an identifier fits in NAMEDATALEN - 1 bytes; "what" names it in
+ * the error (e.g. "version schema name").
+ */
+extern void pgroll_check_identifier(const char *name, const char *what);
+
+#endif							/* PGROLL_H */

@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * versions.h
+ *	  Version schemas: one view per table, as one version of the schema
+ *	  looks to its clients.
+ *
+ * src/versions.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_VERSIONS_H
+#define PGROLL_VERSIONS_H
+
+#include "model.h"
+
+/* "<schema>_<version>"; error 42622 if longer than an identifier may be */
+extern char *versions_schema_name(const char *schema, const char *version);
+
+/* Create the version schema with one view per visible table of the model */
+extern void versions_create(Model *model, const char *version_schema);
+
+/* Drop a version schema and its views, if it exists */
+extern void versions_drop(const char *version_schema);
+
+#endif							/* PGROLL_VERSIONS_H */
