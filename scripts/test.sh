@@ -17,29 +17,29 @@ build_and_install
 
 say "starting a throwaway cluster"
 trap stop_cluster EXIT
-start_cluster /tmp/pgroll-test-data 54329 pgroll_regress
+start_cluster /tmp/pgroll-test-data 54321 pgroll_regress
 createdb pgroll_tap
 
 PGXS_DIR=$(dirname "$(pg_config --pgxs)")/..
 REGRESS_TESTS=$(make -s print-regress 2>/dev/null)
 ISOLATION_TESTS=$(make -s print-isolation 2>/dev/null)
-rm -rf results output_iso regression.diffs regression.out
+rm -rf results regression.diffs regress.diffs regression.out
 log=$(mktemp)
 
 say "pg_regress"
 "$PGXS_DIR/test/regress/pg_regress" --bindir="$PGBIN" --inputdir=test \
     --use-existing --dbname=pgroll_regress $REGRESS_TESTS 2>&1 | tee -a "$log" || true
-[ -f regression.diffs ] && mv regression.diffs regress.diffs
+if [ -f regression.diffs ]; then mv regression.diffs regress.diffs; fi
 
 say "isolation tests"
 "$PGXS_DIR/test/isolation/pg_isolation_regress" --bindir="$PGBIN" --inputdir=test \
-    --outputdir=output_iso --dbname=pgroll_isolation $ISOLATION_TESTS 2>&1 | tee -a "$log" || true
+    --outputdir=. --dbname=pgroll_isolation $ISOLATION_TESTS 2>&1 | tee -a "$log" || true
 
 say "pgTAP"
 pg_prove -v -d pgroll_tap test/pgtap/*.sql 2>&1 | tee "$log.tap" || true
 
-for f in regress.diffs output_iso/regression.diffs; do
-    [ -s "$f" ] && { say "differences in $f"; cat "$f"; }
+for f in regress.diffs regression.diffs; do
+    if [ -s "$f" ]; then say "differences in $f"; cat "$f"; fi
 done
 
 passed=$(( $(grep -cE '\.\.\. ok' "$log" || true) + $(grep -cE '^ok [0-9]+' "$log.tap" || true) ))

@@ -54,7 +54,8 @@ static const char *const create_constraint_types[] =
 {"unique", "check", "primary_key", "foreign_key", NULL};
 static const char *const fk_actions[] =
 {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT", NULL};
-static const char *const fk_match_types[] = {"SIMPLE", "FULL", "PARTIAL", NULL};
+static const char *const fk_match_types[] =
+{"SIMPLE", "FULL", "PARTIAL", NULL};
 static const char *const identity_values[] = {"ALWAYS", "BY DEFAULT", NULL};
 static const char *const index_methods[] =
 {"btree", "hash", "gist", "spgist", "gin", "brin", NULL};
@@ -248,7 +249,8 @@ string_in_list(const char *s, List *list)
 
 /* Refuse any key of obj that is not in the NULL-terminated list allowed */
 static void
-check_keys(JsonbContainer *obj, const DocPath *path, const char *const *allowed)
+check_keys(JsonbContainer *obj, const DocPath *path,
+		   const char *const *allowed)
 {
 	JsonbIterator *it = JsonbIteratorInit(obj);
 	JsonbValue	v;
@@ -418,6 +420,7 @@ static int
 get_enum(JsonbContainer *obj, const char *key, const DocPath *parent,
 		 int flags, const char *const *allowed)
 {
+	DocPath		path = {parent, key};
 	char	   *s = get_string(obj, key, parent, flags);
 
 	if (s == NULL)
@@ -427,14 +430,10 @@ get_enum(JsonbContainer *obj, const char *key, const DocPath *parent,
 		if (pg_strcasecmp(s, allowed[i]) == 0)
 			return i;
 	}
-	{
-		DocPath		path = {parent, key};
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: invalid value \"%s\"", path_string(&path), s),
-				 errhint("Allowed values are: %s.", join_names(allowed))));
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s: invalid value \"%s\"", path_string(&path), s),
+			 errhint("Allowed values are: %s.", join_names(allowed))));
 	return -1;					/* keep compiler quiet */
 }
 
@@ -643,6 +642,7 @@ parse_generated(JsonbContainer *parent, const DocPath *parent_path,
 		col->identity->sequence_options = get_string(identity,
 													 "sequence_options",
 													 &id_path, 0);
+		/* ALWAYS unless given as BY DEFAULT (identity_values[1]) */
 		col->identity->always = get_enum(identity, "user_specified_values",
 										 &id_path, 0, identity_values) != 1;
 	}
@@ -922,12 +922,11 @@ parse_create_table(JsonbContainer *obj, const DocPath *path,
 	for (int i = 0; i < JsonContainerSize(arr); i++)
 	{
 		DocPath		elem = {&cols_path, NULL, i};
+		JsonbContainer *cobj;
 
 		CHECK_FOR_INTERRUPTS();
-		ct->columns = lappend(ct->columns,
-							  parse_column(object_value(getIthJsonbValueFromContainer(arr, i),
-														&elem),
-										   &elem));
+		cobj = object_value(getIthJsonbValueFromContainer(arr, i), &elem);
+		ct->columns = lappend(ct->columns, parse_column(cobj, &elem));
 	}
 
 	arr = get_array(obj, "constraints", path, 0);
@@ -1226,6 +1225,7 @@ static const OpParser op_parsers[PGROLL_NUM_OP_KINDS] = {
 static PgrollOperation *
 parse_operation(const JsonbValue *v, const DocPath *path, int position)
 {
+	DocPath		op_path = {path, NULL};
 	PgrollOperation *op;
 	JsonbContainer *jc;
 	JsonbIterator *it;
@@ -1253,14 +1253,11 @@ parse_operation(const JsonbValue *v, const DocPath *path, int position)
 				 errmsg("%s: unknown operation \"%s\"", path_string(path), name),
 				 errhint("Valid operations are: %s.", join_names(op_names))));
 
-	{
-		DocPath		op_path = {path, op_names[kind]};
-
-		op = palloc0(sizeof(PgrollOperation));
-		op->kind = (PgrollOpKind) kind;
-		op->position = position;
-		op_parsers[kind] (object_value(&value, &op_path), &op_path, op);
-	}
+	op_path.key = op_names[kind];
+	op = palloc0(sizeof(PgrollOperation));
+	op->kind = (PgrollOpKind) kind;
+	op->position = position;
+	op_parsers[kind] (object_value(&value, &op_path), &op_path, op);
 	return op;
 }
 
@@ -1289,11 +1286,10 @@ pgroll_parse_migration(Jsonb *doc)
 	for (int i = 0; i < JsonContainerSize(ops); i++)
 	{
 		DocPath		elem = {&ops_path, NULL, i};
+		JsonbValue *v = getIthJsonbValueFromContainer(ops, i);
 
 		CHECK_FOR_INTERRUPTS();
-		m->operations = lappend(m->operations,
-								parse_operation(getIthJsonbValueFromContainer(ops, i),
-												&elem, i));
+		m->operations = lappend(m->operations, parse_operation(v, &elem, i));
 	}
 	return m;
 }

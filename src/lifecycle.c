@@ -124,7 +124,7 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 		PgrollOperation *op = lfirst(lc);
 		OpContext	ctx = {0};
 		OperationState state = {0};
-		OpErrorContext ec = {"start", op};
+		OpErrorContext ec = {execute ? "start" : "validation", op};
 		ErrorContextCallback callback;
 
 		state.position = op->position;
