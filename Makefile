@@ -12,8 +12,16 @@ OBJS = \
 	src/history.o \
 	src/versions.o \
 	src/lifecycle.o \
+	src/expr.o \
+	src/triggers.o \
+	src/jobs.o \
+	src/worker.o \
+	src/toplevel.o \
+	src/backfill.o \
+	src/wait.o \
 	src/ops/registry.o \
 	src/ops/constraint_sql.o \
+	src/ops/dependents.o \
 	src/ops/create_table.o \
 	src/ops/drop_table.o \
 	src/ops/rename_table.o \
@@ -21,7 +29,10 @@ OBJS = \
 	src/ops/drop_column.o \
 	src/ops/rename_constraint.o \
 	src/ops/set_replica_identity.o \
-	src/ops/raw_sql.o
+	src/ops/raw_sql.o \
+	src/ops/add_column.o \
+	src/ops/create_index.o \
+	src/ops/drop_index.o
 
 DATA = sql/pgroll--$(EXTVERSION).sql
 

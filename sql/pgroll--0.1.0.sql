@@ -330,3 +330,95 @@ AS $$
     LEFT JOIN pgroll.migrations m
            ON m.schema = $1 AND m.name = pgroll.latest_migration($1)
 $$;
+
+/* ---------------------------------------------------------------------
+ * Queued work, run by the background worker after the caller commits
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * One row per step that cannot run in the caller's transaction: a
+ * statement that must run at top level (CREATE/DROP INDEX CONCURRENTLY,
+ * a long VALIDATE CONSTRAINT) or a batched backfill.  A schema's jobs run
+ * one at a time, in id order, as the role that queued them.
+ */
+CREATE TABLE pgroll.jobs (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schema      name NOT NULL,
+    migration   text NOT NULL,
+    phase       text NOT NULL CHECK (phase IN ('start', 'complete', 'rollback')),
+    kind        text NOT NULL CHECK (kind IN ('statement', 'backfill')),
+    description text NOT NULL,
+    command     text,               -- statement jobs
+    index_name  text,               -- CREATE INDEX CONCURRENTLY jobs: the index built
+    relid       oid,                -- backfill jobs: the table
+    roleid      oid NOT NULL,       -- runs as this role
+    batch_size  integer,            -- backfill: pgroll.backfill_batch_size at start
+    batch_delay integer,            -- backfill: pgroll.backfill_batch_delay (ms) at start
+    state       text NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    error       text,
+    attempts    integer NOT NULL DEFAULT 0,
+    cursor      text[],             -- backfill: last key done (keyset) or block (ctid)
+    rows_done   bigint NOT NULL DEFAULT 0,
+    rows_total  bigint,
+    batches     bigint NOT NULL DEFAULT 0,
+    worker_pid  integer,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    started_at  timestamptz,
+    finished_at timestamptz,
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX jobs_pending ON pgroll.jobs (schema, id)
+    WHERE state IN ('queued', 'running');
+
+COMMENT ON TABLE pgroll.jobs IS
+    'pgroll work queue: steps the background worker runs after the caller commits';
+
+SELECT pg_catalog.pg_extension_config_dump('pgroll.jobs', '');
+REVOKE ALL ON pgroll.jobs FROM PUBLIC;
+GRANT SELECT ON pgroll.jobs TO PUBLIC;
+
+/*
+ * Backfill progress, one row per backfill job.
+ */
+CREATE VIEW pgroll.backfill_progress AS
+SELECT j.schema,
+       j.migration,
+       c.relname AS "table",
+       j.rows_done,
+       j.rows_total AS rows_estimated,
+       CASE WHEN j.state = 'running' AND j.started_at IS NOT NULL
+                 AND pg_catalog.clock_timestamp() > j.started_at
+            THEN round(j.rows_done / extract(epoch FROM pg_catalog.clock_timestamp() - j.started_at))
+            WHEN j.finished_at IS NOT NULL AND j.finished_at > j.started_at
+            THEN round(j.rows_done / extract(epoch FROM j.finished_at - j.started_at))
+       END AS rows_per_second,
+       j.batches,
+       j.state,
+       j.error AS last_error,
+       j.started_at,
+       j.finished_at
+FROM pgroll.jobs j
+LEFT JOIN pg_catalog.pg_class c ON c.oid = j.relid
+WHERE j.kind = 'backfill';
+
+GRANT SELECT ON pgroll.backfill_progress TO PUBLIC;
+
+/*
+ * Wait until the schema's queued work is done.  A procedure, not a
+ * function: it commits between polls, so it never holds the snapshot a
+ * concurrent index build waits for.  CALL it outside a transaction block.
+ */
+CREATE PROCEDURE pgroll.wait(schema text DEFAULT 'public', timeout interval DEFAULT '10 minutes')
+AS 'MODULE_PATHNAME', 'pgroll_wait'
+LANGUAGE C;
+
+/*
+ * The sync trigger.  pgroll creates it (as _pgroll_sync) on each table a
+ * migration rewrites; its arguments carry the rules.
+ */
+CREATE FUNCTION pgroll.sync_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'pgroll_sync_trigger'
+LANGUAGE C;

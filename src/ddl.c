@@ -42,7 +42,8 @@
  * then copied into *lock_error); any other error is re-thrown.
  */
 static bool
-run_in_subxact(const char *sql, bool quiet, ErrorData **lock_error)
+run_in_subxact(const char *sql, bool quiet, const char *search_path,
+			   ErrorData **lock_error)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -61,6 +62,10 @@ run_in_subxact(const char *sql, bool quiet, ErrorData **lock_error)
 		(void) set_config_option("lock_timeout", timeout,
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+		if (search_path != NULL)
+			(void) set_config_option("search_path", search_path,
+									 PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
 		/* "drop cascades to ..." about our own views is noise to users */
 		if (quiet)
 			(void) set_config_option("client_min_messages", "warning",
@@ -103,7 +108,7 @@ run_in_subxact(const char *sql, bool quiet, ErrorData **lock_error)
  * this file.  The caller guarantees it is what it means to run.
  */
 static void
-run_with_retry(const char *sql, bool quiet)
+run_with_retry(const char *sql, bool quiet, const char *search_path)
 {
 	int			waited_ms = 0;
 	int			backoff_ms = BACKOFF_START_MS;
@@ -115,7 +120,7 @@ run_with_retry(const char *sql, bool quiet)
 		int			sleep_ms;
 
 		attempts++;
-		if (run_in_subxact(sql, quiet, &lock_error))
+		if (run_in_subxact(sql, quiet, search_path, &lock_error))
 			return;
 
 		waited_ms += pgroll_lock_timeout_ms;
@@ -159,7 +164,7 @@ pgroll_ddl(const char *sql)
 				 errdetail("Generated statement: %s", sql),
 				 errhint("Types, defaults and expressions must be single SQL fragments.")));
 
-	run_with_retry(sql, true);
+	run_with_retry(sql, true, NULL);
 }
 
 void
@@ -185,10 +190,11 @@ pgroll_ddlf(const char *fmt,...)
 }
 
 void
-pgroll_exec_script(const char *sql, const char *what)
+pgroll_exec_script(const char *sql, const char *schema)
 {
 	(void) pg_parse_query(sql); /* syntax errors before any side effect */
-	run_with_retry(sql, false);
+	/* as with pgroll, unqualified names are the migrated schema's */
+	run_with_retry(sql, false, quote_identifier(schema));
 }
 
 char *

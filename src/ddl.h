@@ -26,9 +26,10 @@ extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
 
 /*
  * Run a user's SQL script (a "sql" operation): any number of statements,
- * with the same lock discipline.
+ * with the same lock discipline, with search_path set to the migrated
+ * schema.
  */
-extern void pgroll_exec_script(const char *sql, const char *what);
+extern void pgroll_exec_script(const char *sql, const char *schema);
 
 /* "schema"."name", each part quoted only as needed */
 extern char *pgroll_qualified(const char *schema, const char *name);

@@ -43,10 +43,11 @@ extension_owner(void)
 }
 
 /*
- * Run one statement on pgroll's own tables as the extension owner.  The
- * user id is restored on error by transaction abort as well.
+ * Run one statement on pgroll's own tables as the extension owner (SPI
+ * must be connected).  The user id is restored on error by transaction
+ * abort as well.  Returns the SPI result code.
  */
-static int
+int
 run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 			 const char *nulls)
 {
@@ -118,6 +119,17 @@ history_latest(const char *schema)
 	Datum		values[1] = {CStringGetTextDatum(schema)};
 
 	run_as_owner("SELECT pgroll.latest_migration($1::name)",
+				 1, argtypes, values, NULL);
+	return result_text(0, 1);
+}
+
+char *
+history_latest_version_schema(const char *schema)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(schema)};
+
+	run_as_owner("SELECT pgroll.find_version_schema($1::name, 0)",
 				 1, argtypes, values, NULL);
 	return result_text(0, 1);
 }

@@ -35,11 +35,18 @@ typedef struct OperationState
 	char	   *saved;
 } OperationState;
 
+/* Run one statement on pgroll's own tables as the extension owner */
+extern int	run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
+						 const char *nulls);
+
 /* Serialise starts, completes and rollbacks on one schema (xact lock) */
 extern void history_lock_schema(Oid nspid);
 
 /* The active migration of the schema, or NULL */
 extern ActiveMigration *history_active(const char *schema);
+
+/* The latest version schema that exists ("<schema>_<version>"), or NULL */
+extern char *history_latest_version_schema(const char *schema);
 
 /* The latest migration's name, or NULL if there is none */
 extern char *history_latest(const char *schema);

@@ -29,8 +29,10 @@
 
 #include "document.h"
 #include "history.h"
+#include "jobs.h"
 #include "model.h"
 #include "ops/ops.h"
+#include "triggers.h"
 #include "versions.h"
 
 PG_FUNCTION_INFO_V1(pgroll_start);
@@ -114,7 +116,7 @@ check_document(PgrollMigration *migration)
  */
 static Model *
 start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
-				 const char *name, bool execute)
+				 const char *name, bool execute, SyncPlan *sync)
 {
 	Model	   *model = model_load(schema, nspid);
 	ListCell   *lc;
@@ -131,6 +133,8 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 		state.operation = pgroll_op_kind_name(op->kind);
 		ctx.schema = schema;
 		ctx.nspid = nspid;
+		ctx.migration = name;
+		ctx.sync = sync;
 		ctx.model = model;
 		ctx.execute = execute;
 		ctx.state = &state;
@@ -196,6 +200,8 @@ pgroll_start(PG_FUNCTION_ARGS)
 	Oid			nspid;
 	ActiveMigration *active;
 	Model	   *model;
+	SyncPlan	sync = {0};
+	char	   *old_version_schema;
 	text	   *result;
 
 	if (PG_ARGISNULL(0))
@@ -243,11 +249,14 @@ pgroll_start(PG_FUNCTION_ARGS)
 				 errmsg("version schema \"%s\" already exists", version_schema),
 				 errhint("Choose another migration name or \"version_schema\".")));
 
+	old_version_schema = history_latest_version_schema(schema);
 	history_insert(schema, name, document, history_latest(schema));
 	CommandCounterIncrement();
 
-	model = start_operations(migration, schema, nspid, name, true);
+	model = start_operations(migration, schema, nspid, name, true, &sync);
 	versions_create(model, version_schema);
+	sync_install(&sync, schema, name, version_schema, old_version_schema,
+				 migration->version_schema ? migration->version_schema : name);
 
 	result = cstring_to_text(version_schema);
 	SPI_finish();
@@ -277,6 +286,7 @@ finish_operations(ActiveMigration *active, const char *schema, Oid nspid,
 
 		ctx.schema = schema;
 		ctx.nspid = nspid;
+		ctx.migration = active->name;
 		ctx.execute = true;
 		ctx.state = history_load_state(schema, active->name, op->position);
 		ctx.path = psprintf("operations[%d].%s", op->position,
@@ -326,6 +336,8 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	Oid			nspid = target_schema(schema);
 	ActiveMigration *active;
 	ListCell   *lc;
+	char	   *blocking;
+	bool		failed = false;
 	text	   *result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -333,8 +345,20 @@ pgroll_complete(PG_FUNCTION_ARGS)
 
 	active = require_active(schema, nspid, "complete");
 
+	blocking = jobs_blocking_complete(schema, active->name, &failed);
+	if (blocking != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" cannot complete yet", active->name),
+				 errdetail("%s.", blocking),
+				 failed ?
+				 errhint("Roll the migration back with pgroll.rollback().") :
+				 errhint("Wait for the work to finish, e.g. with CALL pgroll.wait('%s').",
+						 schema)));
+
 	foreach(lc, history_stale_version_schemas(schema, active->version_schema))
 		versions_drop((char *) lfirst(lc));
+	sync_remove(nspid);
 	CommandCounterIncrement();
 
 	if (finish_operations(active, schema, nspid, true))
@@ -371,7 +395,9 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 
 	active = require_active(schema, nspid, "roll back");
 
+	jobs_cancel(schema, active->name);
 	versions_drop(active->version_schema);
+	sync_remove(nspid);
 	CommandCounterIncrement();
 	(void) finish_operations(active, schema, nspid, false);
 	history_delete(schema, active->name);
@@ -393,13 +419,14 @@ pgroll_validate(PG_FUNCTION_ARGS)
 	PgrollMigration *migration = pgroll_parse_migration(PG_GETARG_JSONB_P(0));
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Oid			nspid;
+	SyncPlan	sync = {0};
 
 	check_document(migration);
 	nspid = target_schema(schema);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	(void) start_operations(migration, schema, nspid, NULL, false);
+	(void) start_operations(migration, schema, nspid, NULL, false, &sync);
 	SPI_finish();
 
 	PG_RETURN_BOOL(true);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pgroll.c
- *	  Module entry: settings (pgroll.*) and shared helpers.
+ *	  Module entry: settings (pgroll.*), the launcher's registration and
+ *	  shared helpers.
  *
  * src/pgroll.c
  *
@@ -12,7 +13,11 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
+
+#include "jobs.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -72,6 +77,12 @@ _PG_init(void)
 							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgroll");
+
+	jobs_init();
+
+	/* resuming work after a restart needs the launcher, so preloading */
+	if (process_shared_preload_libraries_in_progress)
+		worker_register_launcher();
 }
 
 bool

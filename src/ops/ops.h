@@ -29,11 +29,14 @@
 #include "document.h"
 #include "history.h"
 #include "model.h"
+#include "triggers.h"
 
 typedef struct OpContext
 {
 	const char *schema;			/* the migrated schema */
 	Oid			nspid;
+	const char *migration;		/* the migration's name */
+	SyncPlan   *sync;			/* start: triggers, backfills, queued jobs */
 	Model	   *model;			/* start only */
 	bool		execute;		/* start: run DDL (false in validate) */
 	OperationState *state;		/* what start resolved */
@@ -60,6 +63,9 @@ extern const OpMethods drop_column_methods;
 extern const OpMethods rename_constraint_methods;
 extern const OpMethods set_replica_identity_methods;
 extern const OpMethods raw_sql_methods;
+extern const OpMethods add_column_methods;
+extern const OpMethods create_index_methods;
+extern const OpMethods drop_index_methods;
 
 /* Helpers shared by the operations (registry.c) */
 
@@ -68,5 +74,25 @@ extern char *op_path(OpContext *ctx, const char *field);
 
 /* The relation of a model table: its relid, looked up by name if planned */
 extern Oid	op_table_relid(OpContext *ctx, ModelTable *table);
+
+/* "<prefix><name>", clipped to an identifier's length */
+extern char *op_internal_name(const char *prefix, const char *name);
+
+/*
+ * The type a document's type string names (serial types: their integer
+ * type, with *serial set); error naming path if there is none.
+ */
+extern void op_resolve_type(const char *type, Oid *typid, int32 *typmod,
+							bool *serial, const char *path);
+
+/* The visible columns of a table under their logical names (ExprColumn *) */
+extern List *op_table_scope(OpContext *ctx, ModelTable *table);
+
+/*
+ * Error 2BP01 if anything outside the table depends on the table (attnum
+ * 0) or on one of its columns: complete could not drop it (dependents.c).
+ */
+extern void check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
+								const char *what, const char *path);
 
 #endif							/* PGROLL_OPS_H */

@@ -8,7 +8,8 @@
  * rollback	run "down" if given
  *
  * The SQL runs as the calling role, with the same lock discipline as the
- * generated DDL.
+ * generated DDL, and with search_path set to the migrated schema, so that
+ * unqualified names mean its tables (as with pgroll).
  *
  * src/ops/raw_sql.c
  *
@@ -24,7 +25,7 @@ raw_sql_start(PgrollOperation *op, OpContext *ctx)
 {
 	if (op->u.sql.on_complete || !ctx->execute)
 		return;
-	pgroll_exec_script(op->u.sql.up, "up");
+	pgroll_exec_script(op->u.sql.up, ctx->schema);
 	ctx->reload_model = true;
 }
 
@@ -33,7 +34,7 @@ raw_sql_complete(PgrollOperation *op, OpContext *ctx)
 {
 	if (!op->u.sql.on_complete)
 		return;
-	pgroll_exec_script(op->u.sql.up, "up");
+	pgroll_exec_script(op->u.sql.up, ctx->schema);
 	ctx->refresh_views = true;
 }
 
@@ -41,7 +42,7 @@ static void
 raw_sql_rollback(PgrollOperation *op, OpContext *ctx)
 {
 	if (op->u.sql.down != NULL && !op->u.sql.on_complete)
-		pgroll_exec_script(op->u.sql.down, "down");
+		pgroll_exec_script(op->u.sql.down, ctx->schema);
 }
 
 const OpMethods raw_sql_methods = {

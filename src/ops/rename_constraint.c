@@ -39,10 +39,24 @@ rename_constraint_start(PgrollOperation *op, OpContext *ctx)
 						op_path(ctx, "to"), rc->to, table->name)));
 	model_check_not_reserved(rc->to, op_path(ctx, "to"));
 
-	if (ctx->execute)
+	if (OidIsValid(op_table_relid(ctx, table)))
 	{
-		ctx->state->relid = op_table_relid(ctx, table);
-		ctx->state->objid = get_relation_constraint_oid(table->relid, rc->from, false);
+		Oid			conoid = get_relation_constraint_oid(table->relid, rc->from, true);
+
+		/* renaming a unique, primary key or exclusion constraint renames its index */
+		if (OidIsValid(conoid) && OidIsValid(get_constraint_index(conoid)) &&
+			OidIsValid(get_relname_relid(rc->to, ctx->nspid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("%s: relation \"%s\" already exists in schema \"%s\"",
+							op_path(ctx, "to"), rc->to, ctx->schema),
+					 errdetail("Renaming constraint \"%s\" renames its index too.",
+							   rc->from)));
+		if (ctx->execute)
+		{
+			ctx->state->relid = table->relid;
+			ctx->state->objid = get_relation_constraint_oid(table->relid, rc->from, false);
+		}
 	}
 
 	foreach(lc, table->constraints)

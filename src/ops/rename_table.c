@@ -14,6 +14,7 @@
 #include "pgroll.h"
 
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "ddl.h"
 #include "ops/ops.h"
@@ -26,6 +27,12 @@ rename_table_start(PgrollOperation *op, OpContext *ctx)
 
 	model_check_not_reserved(rt->to, op_path(ctx, "to"));
 	model_check_table_absent(ctx->model, rt->to, op_path(ctx, "to"));
+	/* complete renames the table: no relation of the schema may have the name */
+	if (OidIsValid(get_relname_relid(rt->to, ctx->nspid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("%s: relation \"%s\" already exists in schema \"%s\"",
+						op_path(ctx, "to"), rt->to, ctx->schema)));
 	table->name = pstrdup(rt->to);
 	if (ctx->execute)
 		ctx->state->relid = op_table_relid(ctx, table);

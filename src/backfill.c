@@ -1,0 +1,454 @@
+/*-------------------------------------------------------------------------
+ *
+ * backfill.c
+ *	  The batched backfill.
+ *
+ * Rows that existed before start carry _pgroll_needs_backfill = true; the
+ * sync trigger computes a row's new columns and clears the mark whenever
+ * the row is written.  The backfill writes every marked row once, in
+ * batches: each batch is one transaction that updates the rows, advances
+ * the job's cursor and counts its progress, so a killed worker or a
+ * restarted server resumes exactly where the last committed batch ended,
+ * and no snapshot is held across batches.  Rows written after start are
+ * not marked and never rewritten.
+ *
+ * Batches walk the table by key (keyset pagination) on the primary key, or
+ * else on a unique index whose columns are all NOT NULL (composite keys
+ * too): first the upper key of the next batch_size rows is read from the
+ * index, then the rows between the cursor and that key are updated with a
+ * range predicate, which plans as an index range scan with no join (a join
+ * shape can turn into a whole-table hash or merge join per batch).  A
+ * table with neither key is walked by ranges of blocks with a TID range
+ * scan.  A last sweep catches marked rows either walk missed (a row moved
+ * by VACUUM FULL, say).
+ *
+ * The batch statement itself sets nothing but the mark: the BEFORE UPDATE
+ * trigger computes the new values with "up", the same code path as an
+ * application write.  Identity columns (GENERATED ALWAYS) are never
+ * assigned, so they work.
+ *
+ * src/backfill.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+#include "backfill.h"
+#include "ddl.h"
+
+/* How a table is walked */
+typedef struct BackfillPlan
+{
+	char	   *table;			/* qualified, quoted */
+	int			nkeys;			/* 0: block ranges */
+	char	  **key_columns;	/* quoted */
+	char	  **key_types;		/* format_type */
+	int			batch_size;
+	int			batch_delay_ms;
+	BlockNumber nblocks;		/* block ranges: table size at job start */
+	int			blocks_per_batch;
+} BackfillPlan;
+
+/* Progress state carried between batches */
+typedef struct BackfillCursor
+{
+	bool		started;		/* a cursor was saved */
+	char	  **key;			/* keyset: last key done, as text */
+	BlockNumber block;			/* block ranges: next block */
+	bool		walked;			/* the walk is over; sweeping */
+} BackfillCursor;
+
+static void
+batch_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+static void
+batch_end(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+}
+
+/* Bookkeeping on pgroll.jobs runs as the worker's (superuser) session user */
+static void
+save_progress(WorkerJob *job, const char *cursor_sql, uint64 rows)
+{
+	Oid			argtypes[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(job->id), Int64GetDatum((int64) rows)};
+	Oid			save_userid;
+	int			save_sec;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	rc = SPI_execute_with_args(psprintf("UPDATE pgroll.jobs SET cursor = %s, "
+										"  rows_done = rows_done + $2, batches = batches + 1, "
+										"  updated_at = pg_catalog.now() WHERE id = $1",
+										cursor_sql),
+							   2, argtypes, values, NULL, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not save the backfill cursor: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Read what the walk needs: the key (primary key, else a unique index on
+ * NOT NULL columns, never one of pgroll's own columns), the job's batch
+ * settings and its saved cursor.  One transaction.
+ */
+static void
+read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
+{
+	Oid			argtypes[2] = {OIDOID, INT8OID};
+	Datum		values[2] = {ObjectIdGetDatum(job->relid), Int64GetDatum(job->id)};
+	MemoryContext outer = CurrentMemoryContext;
+	bool		isnull;
+	Datum		d;
+
+	batch_begin();
+
+	plan->table = MemoryContextStrdup(outer, pgroll_relation_name(job->relid));
+
+	SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
+						  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
+						  "FROM (SELECT i.indkey FROM pg_catalog.pg_index i "
+						  "      WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid "
+						  "        AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL "
+						  "        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a "
+						  "             WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+						  "               AND (NOT a.attnotnull OR a.attname::pg_catalog.text LIKE '\\_pgroll\\_%')) "
+						  "      ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid LIMIT 1) i "
+						  "CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) "
+						  "JOIN pg_catalog.pg_attribute a ON a.attrelid = $1 AND a.attnum = k.attnum "
+						  "ORDER BY k.ord",
+						  1, argtypes, values, NULL, true, 0);
+	plan->nkeys = (int) SPI_processed;
+	plan->key_columns = MemoryContextAllocZero(outer, sizeof(char *) * (plan->nkeys + 1));
+	plan->key_types = MemoryContextAllocZero(outer, sizeof(char *) * (plan->nkeys + 1));
+	for (int i = 0; i < plan->nkeys; i++)
+	{
+		plan->key_columns[i] = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[i],
+																		SPI_tuptable->tupdesc, 1));
+		plan->key_types[i] = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[i],
+																	  SPI_tuptable->tupdesc, 2));
+	}
+
+	SPI_execute_with_args("SELECT coalesce(j.batch_size, 1000), coalesce(j.batch_delay, 0), "
+						  "       j.cursor, pg_catalog.pg_relation_size($1) / "
+						  "         current_setting('block_size')::bigint, "
+						  "       greatest(c.reltuples / greatest(c.relpages, 1), 1) "
+						  "FROM pgroll.jobs j, pg_catalog.pg_class c "
+						  "WHERE j.id = $2 AND c.oid = $1",
+						  2, argtypes, values, NULL, true, 1);
+	if (SPI_processed != 1)
+		elog(ERROR, "backfill job %lld not found", (long long) job->id);
+	plan->batch_size = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+	plan->batch_delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, 2, &isnull));
+	plan->nblocks = (BlockNumber) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															  SPI_tuptable->tupdesc, 4, &isnull));
+	plan->blocks_per_batch =
+		Max(1, (int) (plan->batch_size /
+					  DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 5, &isnull))));
+
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	cursor->started = !isnull;
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		/* cursor[0] is the walk ("key", "block" or "sweep"), then its position */
+		if (n >= 1 && strcmp(TextDatumGetCString(elems[0]), "sweep") == 0)
+			cursor->walked = true;
+		else if (plan->nkeys == 0 && n == 2)
+			cursor->block = (BlockNumber) strtoul(TextDatumGetCString(elems[1]), NULL, 10);
+		else if (plan->nkeys > 0 && n == plan->nkeys + 1)
+		{
+			cursor->key = MemoryContextAllocZero(outer, sizeof(char *) * plan->nkeys);
+			for (int i = 0; i < plan->nkeys; i++)
+				cursor->key[i] = MemoryContextStrdup(outer, TextDatumGetCString(elems[i + 1]));
+		}
+		else
+			cursor->started = false;	/* the table's key changed: walk again */
+	}
+
+	batch_end();
+}
+
+/* "(a, b)" */
+static char *
+key_row(BackfillPlan *plan)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (int i = 0; i < plan->nkeys; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", plan->key_columns[i]);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/* "(v1::t1, v2::t2)" with the values as literals */
+static char *
+key_values(BackfillPlan *plan, char **values)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (int i = 0; i < plan->nkeys; i++)
+		appendStringInfo(&buf, "%s%s::%s", i ? ", " : "",
+						 quote_literal_cstr(values[i]), plan->key_types[i]);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/* "ARRAY['key', v1, v2]::text[]" for the saved cursor */
+static char *
+key_cursor_sql(BackfillPlan *plan, char **values)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "ARRAY['key'");
+	for (int i = 0; i < plan->nkeys; i++)
+		appendStringInfo(&buf, ", %s", quote_literal_cstr(values[i]));
+	appendStringInfoString(&buf, "]::pg_catalog.text[]");
+	return buf.data;
+}
+
+static uint64
+run_update(BackfillPlan *plan, const char *where)
+{
+	char	   *sql = psprintf("UPDATE %s SET " PGROLL_BACKFILL_MARKER " = false "
+							   "WHERE %s AND " PGROLL_BACKFILL_MARKER,
+							   plan->table, where);
+	int			rc;
+
+	pgstat_report_activity(STATE_RUNNING, sql);
+	rc = SPI_execute(sql, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * One keyset batch: find the upper key of the next batch_size rows, update
+ * the marked rows in (cursor, upper].  Returns false when the walk is over.
+ */
+static bool
+keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
+			 MemoryContext keep)
+{
+	StringInfoData sql;
+	char	   *row = key_row(plan);
+	char	   *lower = cursor->key ? psprintf("%s > %s", row, key_values(plan, cursor->key)) : "true";
+	char	  **upper = NULL;
+	uint64		rows;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < plan->nkeys; i++)
+		appendStringInfo(&sql, "%s%s::pg_catalog.text", i ? ", " : "", plan->key_columns[i]);
+	appendStringInfo(&sql, " FROM %s WHERE %s ORDER BY ", plan->table, lower);
+	for (int i = 0; i < plan->nkeys; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", plan->key_columns[i]);
+	appendStringInfo(&sql, " OFFSET %d LIMIT 1", plan->batch_size - 1);
+
+	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "backfill could not read the next key");
+	if (SPI_processed == 1)
+	{
+		upper = MemoryContextAllocZero(keep, sizeof(char *) * plan->nkeys);
+		for (int i = 0; i < plan->nkeys; i++)
+			upper[i] = MemoryContextStrdup(keep, SPI_getvalue(SPI_tuptable->vals[0],
+															  SPI_tuptable->tupdesc, i + 1));
+	}
+
+	if (upper != NULL)
+	{
+		rows = run_update(plan, psprintf("%s AND %s <= %s", lower, row,
+										 key_values(plan, upper)));
+		save_progress(job, key_cursor_sql(plan, upper), rows);
+		if (cursor->key != NULL)
+		{
+			for (int i = 0; i < plan->nkeys; i++)
+				pfree(cursor->key[i]);
+			pfree(cursor->key);
+		}
+		cursor->key = upper;
+		return true;
+	}
+
+	/* the last, partial batch */
+	rows = run_update(plan, lower);
+	save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", rows);
+	cursor->walked = true;
+	return false;
+}
+
+/* One batch of blocks [block, block + blocks_per_batch) */
+static bool
+block_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
+{
+	BlockNumber end = cursor->block + plan->blocks_per_batch;
+	uint64		rows;
+
+	if (cursor->block >= plan->nblocks)
+	{
+		save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", 0);
+		cursor->walked = true;
+		return false;
+	}
+	rows = run_update(plan, psprintf("ctid >= '(%u,0)'::pg_catalog.tid AND ctid < '(%u,0)'::pg_catalog.tid",
+									 cursor->block, end));
+	save_progress(job, psprintf("ARRAY['block', '%u']::pg_catalog.text[]", end), rows);
+	cursor->block = end;
+	return true;
+}
+
+/* The last sweep: marked rows the walk missed, batch_size at a time */
+static bool
+sweep_batch(WorkerJob *job, BackfillPlan *plan)
+{
+	uint64		rows;
+
+	rows = run_update(plan, psprintf("ctid = ANY (ARRAY(SELECT ctid FROM %s WHERE "
+									 PGROLL_BACKFILL_MARKER " LIMIT %d))",
+									 plan->table, plan->batch_size));
+	save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", rows);
+	return rows > 0;
+}
+
+static void
+pause_between_batches(BackfillPlan *plan)
+{
+	if (plan->batch_delay_ms > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 plan->batch_delay_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Run one batch in a transaction of its own, under pgroll.lock_timeout so
+ * that it never queues for long behind (and in front of) other sessions'
+ * locks.  Returns whether there is more to do; a batch that did not get
+ * its locks is rolled back and reported through *lock_failed.
+ */
+static bool
+run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
+			  MemoryContext keep, bool *lock_failed)
+{
+	MemoryContext batchcxt = CurrentMemoryContext;
+	volatile bool more = true;
+
+	*lock_failed = false;
+	PG_TRY();
+	{
+		char		timeout[32];
+		int			nestlevel;
+
+		batch_begin();
+		nestlevel = NewGUCNestLevel();
+		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
+		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+
+		if (cursor->walked)
+			more = sweep_batch(job, plan);
+		else if (plan->nkeys > 0)
+			(void) keyset_batch(job, plan, cursor, keep);
+		else
+			(void) block_batch(job, plan, cursor);
+
+		AtEOXact_GUC(true, nestlevel);
+		batch_end();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(batchcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		*lock_failed = true;
+	}
+	PG_END_TRY();
+	return more;
+}
+
+void
+backfill_run(WorkerJob *job)
+{
+	MemoryContext keep = CurrentMemoryContext;
+	MemoryContext batchcxt = AllocSetContextCreate(keep, "pgroll backfill batch",
+												   ALLOCSET_DEFAULT_SIZES);
+	BackfillPlan plan = {0};
+	BackfillCursor cursor = {0};
+	int			lock_waits = 0;
+	bool		more = true;
+
+	read_plan(job, &plan, &cursor);
+
+	while (more)
+	{
+		bool		lock_failed;
+
+		MemoryContextSwitchTo(batchcxt);
+		more = run_one_batch(job, &plan, &cursor, keep, &lock_failed);
+		MemoryContextSwitchTo(keep);
+		MemoryContextReset(batchcxt);
+
+		if (lock_failed)
+		{
+			/* back off: 50 ms, doubling up to 2 s */
+			int			sleep_ms = Min(2000, 50 << Min(lock_waits, 6));
+
+			lock_waits++;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 sleep_ms, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			more = true;
+			continue;
+		}
+		lock_waits = 0;
+		pause_between_batches(&plan);
+	}
+	MemoryContextDelete(batchcxt);
+}

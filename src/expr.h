@@ -1,0 +1,87 @@
+/*-------------------------------------------------------------------------
+ *
+ * expr.h
+ *	  SQL expressions of a migration (up, down, index predicates, checks):
+ *	  checked, compiled and rewritten with PostgreSQL's own parser.
+ *
+ * An expression names the columns of the row by their logical names (the
+ * names one version gives them).  A scope maps those names to physical
+ * columns.  Names are resolved the way SQL resolves an outer reference of
+ * a subquery: a column of a table in the expression's own FROM clause
+ * wins; only a name nothing else resolves is a column of the row.
+ *
+ * src/expr.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_EXPR_H
+#define PGROLL_EXPR_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "executor/spi.h"
+#include "nodes/execnodes.h"
+#include "nodes/params.h"
+
+/* One name of a scope */
+typedef struct ExprColumn
+{
+	char	   *name;			/* logical name */
+	AttrNumber	attnum;			/* physical column */
+	Oid			type;
+	int32		typmod;
+	Oid			collation;
+} ExprColumn;
+
+/* A compiled expression, evaluated per row by the sync trigger */
+typedef struct CompiledExpr
+{
+	List	   *scope;			/* ExprColumn *; parameter i is scope[i-1] */
+	ParamListInfo params;
+	ExprState  *state;			/* simple expressions: evaluated directly */
+	ExprContext *econtext;
+	SPIPlanPtr	plan;			/* with subqueries: run through SPI */
+} CompiledExpr;
+
+/*
+ * The scope of a table's columns under their physical names, except
+ * pgroll's own _pgroll_* columns.
+ */
+extern List *expr_scope_of_table(Oid relid);
+
+/* Add name -> physical column attname of relid to a scope */
+extern List *expr_scope_add(List *scope, Oid relid, const char *attname,
+							const char *name);
+
+/*
+ * Check that sql is one expression that compiles in scope and can be cast
+ * to the target type; otherwise raise an error whose message starts with
+ * path.  Changes nothing.
+ */
+extern void expr_check(const char *sql, List *scope, Oid target_type,
+					   int32 target_typmod, const char *path);
+
+/*
+ * Like expr_check, for an expression without column references (a
+ * default); returns whether it is volatile.
+ */
+extern bool expr_check_default(const char *sql, Oid target_type,
+							   int32 target_typmod, const char *path);
+
+/* Compile for evaluation; everything is allocated in cxt */
+extern CompiledExpr *expr_compile(const char *sql, List *scope, Oid target_type,
+								  int32 target_typmod, MemoryContext cxt);
+
+/* Evaluate on a row (values and nulls indexed by attnum - 1) */
+extern Datum expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls,
+					   bool *isnull);
+
+/*
+ * Rewrite a boolean expression over the logical names of scope into SQL
+ * over relid's physical columns (for an index predicate or a CHECK).
+ */
+extern char *expr_to_table_sql(const char *sql, Oid relid, List *scope,
+							   const char *path);
+
+#endif							/* PGROLL_EXPR_H */

@@ -1,0 +1,193 @@
+/*-------------------------------------------------------------------------
+ *
+ * jobs.c
+ *	  Queueing work for the background worker.
+ *
+ * A job row is written in the caller's transaction, so a rolled-back start
+ * queues nothing.  The worker is launched from a transaction callback once
+ * the caller has committed: launching earlier would let it look for rows
+ * it cannot see yet.  Launching is best effort (no free worker slot is
+ * only a WARNING, the post-commit callback must not fail); the launcher
+ * and pgroll.wait() start a worker for any schema with unfinished jobs.
+ *
+ * src/jobs.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "history.h"
+#include "jobs.h"
+#include "worker.h"
+
+/* Schemas whose worker is launched when the transaction commits */
+static List *launch_at_commit = NIL;
+
+void
+jobs_enqueue_statement(const char *schema, const char *migration,
+					   const char *phase, const char *description,
+					   const char *command, const char *index_name)
+{
+	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', index_name ? ' ' : 'n', ' '};
+
+	values[0] = CStringGetTextDatum(schema);
+	values[1] = CStringGetTextDatum(migration);
+	values[2] = CStringGetTextDatum(phase);
+	values[3] = CStringGetTextDatum(description);
+	values[4] = CStringGetTextDatum(command);
+	values[5] = index_name ? CStringGetTextDatum(index_name) : (Datum) 0;
+	values[6] = ObjectIdGetDatum(GetUserId());
+
+	run_as_owner("INSERT INTO pgroll.jobs "
+				 "(schema, migration, phase, kind, description, command, index_name, roleid) "
+				 "VALUES ($1::name, $2, $3, 'statement', $4, $5, $6, $7)",
+				 7, argtypes, values, nulls);
+	jobs_launch_at_commit(schema);
+}
+
+void
+jobs_enqueue_backfill(const char *schema, const char *migration,
+					  const char *description, Oid relid)
+{
+	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, OIDOID, INT4OID, INT4OID};
+	Datum		values[7];
+
+	values[0] = CStringGetTextDatum(schema);
+	values[1] = CStringGetTextDatum(migration);
+	values[2] = CStringGetTextDatum(description);
+	values[3] = ObjectIdGetDatum(relid);
+	values[4] = ObjectIdGetDatum(GetUserId());
+	/* the worker uses the settings of the session that started the migration */
+	values[5] = Int32GetDatum(pgroll_backfill_batch_size);
+	values[6] = Int32GetDatum(pgroll_backfill_batch_delay_ms);
+
+	run_as_owner("INSERT INTO pgroll.jobs "
+				 "(schema, migration, phase, kind, description, relid, roleid, "
+				 " batch_size, batch_delay, rows_total) "
+				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5, $6, $7, "
+				 "       greatest(c.reltuples, 0)::bigint "
+				 "FROM pg_catalog.pg_class c WHERE c.oid = $4",
+				 7, argtypes, values, NULL);
+	jobs_launch_at_commit(schema);
+}
+
+void
+jobs_cancel(const char *schema, const char *migration)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
+
+	/*
+	 * Interrupt the job the worker is running: a concurrent index build
+	 * waits for this very transaction's snapshot, and this transaction is
+	 * about to need locks the worker holds.
+	 */
+	run_as_owner("SELECT pg_catalog.pg_cancel_backend(worker_pid) FROM pgroll.jobs "
+				 "WHERE schema = $1::name AND migration = $2 AND state = 'running' "
+				 "  AND worker_pid IS NOT NULL",
+				 2, argtypes, values, NULL);
+	run_as_owner("UPDATE pgroll.jobs SET state = 'cancelled', updated_at = pg_catalog.now(), "
+				 "  finished_at = pg_catalog.clock_timestamp() "
+				 "WHERE schema = $1::name AND migration = $2 AND state IN ('queued', 'running')",
+				 2, argtypes, values, NULL);
+}
+
+char *
+jobs_blocking_complete(const char *schema, const char *migration, bool *failed)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
+	char	   *state;
+
+	run_as_owner("SELECT state, description, error FROM pgroll.jobs "
+				 "WHERE schema = $1::name AND migration = $2 AND phase = 'start' "
+				 "  AND state IN ('queued', 'running', 'failed') "
+				 "ORDER BY state = 'failed' DESC, id LIMIT 1",
+				 2, argtypes, values, NULL);
+	if (SPI_processed == 0)
+		return NULL;
+
+	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*failed = strcmp(state, "failed") == 0;
+	if (*failed)
+		return psprintf("%s failed: %s",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+	return psprintf("%s is %s",
+					SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),
+					state);
+}
+
+void
+jobs_launch_at_commit(const char *schema)
+{
+	MemoryContext old;
+	ListCell   *lc;
+
+	foreach(lc, launch_at_commit)
+	{
+		if (strcmp(lfirst(lc), schema) == 0)
+			return;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	launch_at_commit = lappend(launch_at_commit, pstrdup(schema));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * After commit: start the workers.  This runs after the commit is durable
+ * and visible; an ERROR here would be a PANIC, so failures are warnings
+ * and the jobs stay queued for the launcher or pgroll.wait().
+ */
+static void
+jobs_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case XACT_EVENT_PRE_PREPARE:
+			if (launch_at_commit != NIL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot prepare a transaction that queued pgroll work")));
+			break;
+		case XACT_EVENT_COMMIT:
+			foreach(lc, launch_at_commit)
+			{
+				if (!worker_launch(MyDatabaseId, lfirst(lc)))
+					ereport(WARNING,
+							(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+							 errmsg("could not start a pgroll worker for schema \"%s\"",
+									(char *) lfirst(lc)),
+							 errdetail("The work stays queued."),
+							 errhint("Raise max_worker_processes, or run CALL pgroll.wait() "
+									 "to start the worker later.")));
+			}
+			list_free_deep(launch_at_commit);
+			launch_at_commit = NIL;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			list_free_deep(launch_at_commit);
+			launch_at_commit = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+void
+jobs_init(void)
+{
+	RegisterXactCallback(jobs_xact_callback, NULL);
+}

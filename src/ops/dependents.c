@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * dependents.c
+ *	  Refuse at start what complete could not drop.
+ *
+ * complete drops tables and columns without CASCADE, so anything outside
+ * the table that depends on them (another table's foreign key, a user's
+ * view, a generated column) would make complete fail after the fact.
+ * Indexes and constraints of the table itself go with it, as a plain DROP
+ * does; the views of pgroll's version schemas are dropped before complete
+ * drops anything; foreign keys of tables dropped earlier in the same
+ * migration go with those tables.
+ *
+ * src/ops/dependents.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "ops/ops.h"
+
+void
+check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
+					const char *what, const char *path)
+{
+	Oid			argtypes[4] = {OIDOID, INT4OID, TEXTOID, OIDARRAYOID};
+	Datum		values[4];
+	Datum	   *hidden;
+	int			nhidden = 0;
+	ListCell   *lc;
+
+	hidden = palloc(sizeof(Datum) * (list_length(ctx->model->tables) + 1));
+	foreach(lc, ctx->model->tables)
+	{
+		ModelTable *t = lfirst(lc);
+
+		if (t->hidden && OidIsValid(t->relid) && t->relid != relid)
+			hidden[nhidden++] = ObjectIdGetDatum(t->relid);
+	}
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = Int32GetDatum(attnum);
+	values[2] = CStringGetTextDatum(ctx->schema);
+	values[3] = PointerGetDatum(construct_array(hidden, nhidden, OIDOID,
+												sizeof(Oid), true, TYPALIGN_INT));
+
+	SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+						  "FROM pg_catalog.pg_depend d "
+						  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+						  "  AND d.refobjid = $1 AND ($2 = 0 OR d.refobjsubid = $2) "
+						  "  AND d.deptype = 'n' "
+						  "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+						  "           AND d.objid IN (SELECT indexrelid FROM pg_catalog.pg_index "
+						  "                           WHERE indrelid = $1)) "
+						  "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+						  "           AND d.objid = $1 AND $2 = 0) "
+						  "  AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
+						  "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint "
+						  "                           WHERE conrelid = $1 OR conrelid = ANY ($4))) "
+						  "  AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+						  "           AND d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r "
+						  "             JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
+						  "             JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace "
+						  "             JOIN pgroll.migrations m ON m.schema = $3::name "
+						  "              AND n.nspname::text = $3 || '_' || "
+						  "                  coalesce(m.migration ->> 'version_schema', m.name))) "
+						  "ORDER BY 1 LIMIT 1",
+						  4, argtypes, values, NULL, false, 1);
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("%s: cannot drop %s because other objects depend on it",
+						path, what),
+				 errdetail("%s depends on it.",
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errhint("Drop or change the dependent object first, in this "
+						 "migration or before it.")));
+}

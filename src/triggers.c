@@ -1,0 +1,430 @@
+/*-------------------------------------------------------------------------
+ *
+ * triggers.c
+ *	  The sync trigger and its installation.
+ *
+ * One BEFORE INSERT OR UPDATE row trigger per table, written in C.  Its
+ * arguments carry everything it needs (the version schemas, and for each
+ * rule the direction, the target column, the expression and the names the
+ * expression may use), so firing it reads no table.  A backend compiles a
+ * trigger's rules on first use and keeps them per trigger OID until the
+ * table's relcache entry is invalidated.
+ *
+ * Per row: which version is writing (the pgroll.version setting, else the
+ * first version schema on search_path, else the old version), then each
+ * rule of that direction in order, each seeing the values the earlier ones
+ * produced, then the backfill mark is cleared.
+ *
+ * src/triggers.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "backfill.h"
+#include "ddl.h"
+#include "expr.h"
+#include "jobs.h"
+#include "triggers.h"
+
+PG_FUNCTION_INFO_V1(pgroll_sync_trigger);
+
+/* ---------------------------------------------------------------------
+ * Planning and installing (start, complete, rollback)
+ * ---------------------------------------------------------------------
+ */
+
+TableSync *
+sync_table(SyncPlan *plan, Oid relid)
+{
+	ListCell   *lc;
+	TableSync  *table;
+
+	foreach(lc, plan->tables)
+	{
+		table = lfirst(lc);
+		if (table->relid == relid)
+			return table;
+	}
+	table = palloc0(sizeof(TableSync));
+	table->relid = relid;
+	plan->tables = lappend(plan->tables, table);
+	return table;
+}
+
+void
+sync_add_rule(TableSync *table, bool up, const char *target,
+			  const char *expression, List *scope)
+{
+	SyncRule   *rule = palloc0(sizeof(SyncRule));
+
+	rule->up = up;
+	rule->target = pstrdup(target);
+	rule->expression = pstrdup(expression);
+	rule->scope = scope;
+	table->rules = lappend(table->rules, rule);
+}
+
+void
+sync_add_job(TableSync *table, const char *description, const char *command,
+			 const char *index_name)
+{
+	PendingJob *job = palloc0(sizeof(PendingJob));
+
+	job->description = pstrdup(description);
+	job->command = pstrdup(command);
+	job->index_name = index_name ? pstrdup(index_name) : NULL;
+	table->after_backfill = lappend(table->after_backfill, job);
+}
+
+/* The trigger's arguments, as a list of SQL literals */
+static char *
+trigger_arguments(TableSync *table, const char *new_vs, const char *old_vs,
+				  const char *version)
+{
+	StringInfoData buf;
+	ListCell   *lr;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s, %s, %s, '%d'", pgroll_literal(new_vs),
+					 pgroll_literal(old_vs ? old_vs : ""), pgroll_literal(version),
+					 list_length(table->rules));
+	foreach(lr, table->rules)
+	{
+		SyncRule   *rule = lfirst(lr);
+		ListCell   *lc;
+
+		appendStringInfo(&buf, ", '%s', %s, %s, '%d'", rule->up ? "up" : "down",
+						 pgroll_literal(rule->target), pgroll_literal(rule->expression),
+						 list_length(rule->scope));
+		foreach(lc, rule->scope)
+		{
+			ExprColumn *col = lfirst(lc);
+
+			appendStringInfo(&buf, ", %s, %s", pgroll_literal(col->name),
+							 pgroll_literal(get_attname(table->relid, col->attnum, false)));
+		}
+	}
+	return buf.data;
+}
+
+void
+sync_install(SyncPlan *plan, const char *schema, const char *migration,
+			 const char *new_vs, const char *old_vs, const char *version)
+{
+	ListCell   *lc;
+
+	foreach(lc, plan->tables)
+	{
+		TableSync  *table = lfirst(lc);
+		char	   *relname = pgroll_relation_name(table->relid);
+		ListCell   *lj;
+
+		if (table->backfill)
+			pgroll_ddlf("ALTER TABLE %s ADD COLUMN " PGROLL_BACKFILL_MARKER
+						" boolean DEFAULT true", relname);
+		if (table->rules != NIL || table->backfill)
+			pgroll_ddlf("CREATE TRIGGER " PGROLL_SYNC_TRIGGER
+						" BEFORE INSERT OR UPDATE ON %s FOR EACH ROW "
+						"EXECUTE FUNCTION pgroll.sync_trigger(%s)",
+						relname, trigger_arguments(table, new_vs, old_vs, version));
+		if (table->backfill)
+			jobs_enqueue_backfill(schema, migration,
+								  psprintf("backfill of %s", relname), table->relid);
+		foreach(lj, table->after_backfill)
+		{
+			PendingJob *job = lfirst(lj);
+
+			jobs_enqueue_statement(schema, migration, "start", job->description,
+								   job->command, job->index_name);
+		}
+	}
+}
+
+void
+sync_remove(Oid nspid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+	List	   *statements = NIL;
+	ListCell   *lc;
+
+	SPI_execute_with_args("SELECT pg_catalog.format('DROP TRIGGER %I ON %I.%I', t.tgname, "
+						  "       n.nspname, c.relname) "
+						  "FROM pg_catalog.pg_trigger t "
+						  "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						  "WHERE c.relnamespace = $1 AND t.tgname = '" PGROLL_SYNC_TRIGGER "' "
+						  "UNION ALL "
+						  "SELECT pg_catalog.format('ALTER TABLE %I.%I DROP COLUMN %I', "
+						  "       n.nspname, c.relname, a.attname) "
+						  "FROM pg_catalog.pg_attribute a "
+						  "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						  "WHERE c.relnamespace = $1 AND NOT a.attisdropped "
+						  "  AND a.attname = '" PGROLL_BACKFILL_MARKER "' "
+						  "ORDER BY 1 DESC",	/* DROP TRIGGER first */
+						  1, argtypes, values, NULL, false, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		statements = lappend(statements,
+							 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	foreach(lc, statements)
+		pgroll_ddl(lfirst(lc));
+}
+
+/* ---------------------------------------------------------------------
+ * The trigger
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct CompiledRule
+{
+	bool		up;
+	AttrNumber	target;
+	Oid			target_type;
+	CompiledExpr *expr;
+} CompiledRule;
+
+typedef struct RuleSet
+{
+	Oid			tgoid;			/* hash key */
+	Oid			relid;
+	MemoryContext cxt;
+	char	   *new_vs;
+	char	   *old_vs;
+	char	   *version;
+	Oid			new_nspid;		/* resolved lazily */
+	Oid			old_nspid;
+	int			nrules;
+	CompiledRule *rules;
+	AttrNumber	marker;			/* 0 if the table has none */
+	bool		busy;
+} RuleSet;
+
+static HTAB *rule_sets = NULL;
+
+static void
+forget_rule_sets(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	RuleSet    *rs;
+
+	if (rule_sets == NULL)
+		return;
+	hash_seq_init(&status, rule_sets);
+	while ((rs = hash_seq_search(&status)) != NULL)
+	{
+		if (!rs->busy && (relid == InvalidOid || rs->relid == relid))
+		{
+			MemoryContextDelete(rs->cxt);
+			(void) hash_search(rule_sets, &rs->tgoid, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+static int
+arg_int(Trigger *trigger, volatile int *pos)
+{
+	if (*pos >= trigger->tgnargs)
+		elog(ERROR, "pgroll sync trigger \"%s\" has malformed arguments",
+			 trigger->tgname);
+	return atoi(trigger->tgargs[(*pos)++]);
+}
+
+static char *
+arg_str(Trigger *trigger, volatile int *pos)
+{
+	if (*pos >= trigger->tgnargs)
+		elog(ERROR, "pgroll sync trigger \"%s\" has malformed arguments",
+			 trigger->tgname);
+	return trigger->tgargs[(*pos)++];
+}
+
+static RuleSet *
+compile_rule_set(Trigger *trigger, Relation rel)
+{
+	bool		found;
+	RuleSet    *rs;
+	MemoryContext old;
+	volatile int pos = 0;
+	Oid			relid = RelationGetRelid(rel);
+
+	if (rule_sets == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(RuleSet);
+		rule_sets = hash_create("pgroll sync rules", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+		CacheRegisterRelcacheCallback(forget_rule_sets, (Datum) 0);
+	}
+
+	rs = hash_search(rule_sets, &trigger->tgoid, HASH_ENTER, &found);
+	if (found)
+		return rs;
+
+	PG_TRY();
+	{
+		rs->relid = relid;
+		rs->cxt = AllocSetContextCreate(CacheMemoryContext, "pgroll sync rules",
+										ALLOCSET_SMALL_SIZES);
+		rs->busy = false;
+		old = MemoryContextSwitchTo(rs->cxt);
+		rs->new_vs = pstrdup(arg_str(trigger, &pos));
+		rs->old_vs = pstrdup(arg_str(trigger, &pos));
+		rs->version = pstrdup(arg_str(trigger, &pos));
+		rs->new_nspid = InvalidOid;
+		rs->old_nspid = InvalidOid;
+		rs->nrules = arg_int(trigger, &pos);
+		rs->rules = palloc0(sizeof(CompiledRule) * Max(rs->nrules, 1));
+		rs->marker = get_attnum(relid, PGROLL_BACKFILL_MARKER);
+		if (rs->marker == InvalidAttrNumber)
+			rs->marker = 0;
+
+		for (int i = 0; i < rs->nrules; i++)
+		{
+			CompiledRule *cr = &rs->rules[i];
+			char	   *target;
+			char	   *expression;
+			int			nscope;
+			List	   *scope = NIL;
+
+			cr->up = strcmp(arg_str(trigger, &pos), "up") == 0;
+			target = arg_str(trigger, &pos);
+			expression = arg_str(trigger, &pos);
+			nscope = arg_int(trigger, &pos);
+			for (int j = 0; j < nscope; j++)
+			{
+				char	   *name = arg_str(trigger, &pos);
+
+				scope = expr_scope_add(scope, relid, arg_str(trigger, &pos), name);
+			}
+			cr->target = get_attnum(relid, target);
+			if (cr->target == InvalidAttrNumber)
+				elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
+			cr->target_type = get_atttype(relid, cr->target);
+			cr->expr = expr_compile(expression, scope, cr->target_type,
+									TupleDescAttr(RelationGetDescr(rel),
+												  cr->target - 1)->atttypmod,
+									rs->cxt);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	PG_CATCH();
+	{
+		if (rs->cxt)
+			MemoryContextDelete(rs->cxt);
+		(void) hash_search(rule_sets, &trigger->tgoid, HASH_REMOVE, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return rs;
+}
+
+/*
+ * Does the current session write as the new version?  pgroll.version
+ * decides when set (a version schema name or a version name); else the
+ * first version schema on search_path; else it is an old client.
+ */
+static bool
+writer_is_new(RuleSet *rs)
+{
+	Oid			path[32];
+	int			n;
+
+	if (pgroll_version_setting != NULL && pgroll_version_setting[0] != '\0')
+		return strcmp(pgroll_version_setting, rs->new_vs) == 0 ||
+			strcmp(pgroll_version_setting, rs->version) == 0;
+
+	if (!OidIsValid(rs->new_nspid))
+		rs->new_nspid = get_namespace_oid(rs->new_vs, true);
+	if (!OidIsValid(rs->old_nspid) && rs->old_vs[0] != '\0')
+		rs->old_nspid = get_namespace_oid(rs->old_vs, true);
+
+	n = fetch_search_path_array(path, lengthof(path));
+	for (int i = 0; i < Min(n, (int) lengthof(path)); i++)
+	{
+		if (path[i] == rs->new_nspid && OidIsValid(path[i]))
+			return true;
+		if (path[i] == rs->old_nspid && OidIsValid(path[i]))
+			return false;
+	}
+	return false;
+}
+
+Datum
+pgroll_sync_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+	RuleSet    *rs;
+	Datum	   *values;
+	bool	   *nulls;
+	bool	   *replace;
+	bool		is_new;
+	HeapTuple	result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pgroll.sync_trigger() must run BEFORE INSERT OR UPDATE FOR EACH ROW")));
+
+	rel = td->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	rs = compile_rule_set(td->tg_trigger, rel);
+	is_new = writer_is_new(rs);
+
+	values = palloc(sizeof(Datum) * tupdesc->natts);
+	nulls = palloc(sizeof(bool) * tupdesc->natts);
+	replace = palloc0(sizeof(bool) * tupdesc->natts);
+	heap_deform_tuple(tuple, tupdesc, values, nulls);
+
+	rs->busy = true;
+	PG_TRY();
+	{
+		for (int i = 0; i < rs->nrules; i++)
+		{
+			CompiledRule *cr = &rs->rules[i];
+			bool		isnull;
+
+			if (cr->up == is_new)
+				continue;
+			values[cr->target - 1] = expr_eval(cr->expr, values, nulls, &isnull);
+			nulls[cr->target - 1] = isnull;
+			replace[cr->target - 1] = true;
+		}
+	}
+	PG_FINALLY();
+	{
+		rs->busy = false;
+	}
+	PG_END_TRY();
+
+	if (rs->marker > 0)
+	{
+		values[rs->marker - 1] = BoolGetDatum(false);
+		nulls[rs->marker - 1] = false;
+		replace[rs->marker - 1] = true;
+	}
+
+	result = heap_modify_tuple(tuple, tupdesc, values, nulls, replace);
+	return PointerGetDatum(result);
+}

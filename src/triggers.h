@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * triggers.h
+ *	  The sync trigger: while a migration is active, a row written through
+ *	  either version is made right for both.
+ *
+ * src/triggers.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_TRIGGERS_H
+#define PGROLL_TRIGGERS_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+#define PGROLL_SYNC_TRIGGER "_pgroll_sync"
+
+/*
+ * One assignment: on a write by an old-version client ("up") or by a
+ * new-version client ("down"), set column target to expression, evaluated
+ * over scope (ExprColumn *: the names the expression may use).
+ */
+typedef struct SyncRule
+{
+	bool		up;
+	char	   *target;			/* physical column name */
+	char	   *expression;
+	List	   *scope;			/* ExprColumn * */
+} SyncRule;
+
+/* A step to queue after the table's backfill (or at once, without one) */
+typedef struct PendingJob
+{
+	char	   *description;
+	char	   *command;
+	char	   *index_name;		/* CREATE INDEX CONCURRENTLY: the index */
+} PendingJob;
+
+typedef struct TableSync
+{
+	Oid			relid;
+	List	   *rules;			/* SyncRule *, applied in order */
+	bool		backfill;		/* existing rows need "up" */
+	List	   *after_backfill; /* PendingJob * */
+} TableSync;
+
+/* What start's operations ask of triggers, backfills and queued work */
+typedef struct SyncPlan
+{
+	List	   *tables;			/* TableSync * */
+} SyncPlan;
+
+extern TableSync *sync_table(SyncPlan *plan, Oid relid);
+extern void sync_add_rule(TableSync *table, bool up, const char *target,
+						  const char *expression, List *scope);
+extern void sync_add_job(TableSync *table, const char *description,
+						 const char *command, const char *index_name);
+
+/*
+ * At the end of start: the backfill marker, the trigger and the queued
+ * jobs for every table of the plan.
+ */
+extern void sync_install(SyncPlan *plan, const char *schema, const char *migration,
+						 const char *new_version_schema,
+						 const char *old_version_schema,
+						 const char *version);
+
+/* At complete and rollback: remove triggers and markers from the schema */
+extern void sync_remove(Oid nspid);
+
+#endif							/* PGROLL_TRIGGERS_H */

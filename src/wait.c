@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * wait.c
+ *	  CALL pgroll.wait(schema, timeout): return when the schema's queued
+ *	  work is done.
+ *
+ * A concurrent index build waits for every transaction holding an older
+ * snapshot, so a session that waited for the worker inside one transaction
+ * would wait for itself.  pgroll.wait is therefore a procedure that commits
+ * after every poll (it must be CALLed outside a transaction block).
+ *
+ * src/wait.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(pgroll_wait);
+
+#define POLL_MS 100
+
+typedef struct WorkState
+{
+	int64		pending;		/* queued or running jobs */
+	char	   *failure;		/* the latest finished job, if it failed */
+} WorkState;
+
+/* Read the schema's queue; strings are copied into "into" to outlive SPI_commit */
+static WorkState
+read_work_state(const char *schema, MemoryContext into)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(schema)};
+	WorkState	ws = {0};
+	bool		isnull;
+	char	   *state;
+
+	SPI_execute_with_args("SELECT (SELECT count(*) FROM pgroll.jobs "
+						  "        WHERE schema = $1::name AND state IN ('queued', 'running')), "
+						  "       l.state, l.description || ': ' || coalesce(l.error, '') "
+						  "FROM (SELECT 1) d LEFT JOIN LATERAL "
+						  "  (SELECT state, description, error FROM pgroll.jobs "
+						  "   WHERE schema = $1::name AND state IN ('done', 'failed') "
+						  "   ORDER BY id DESC LIMIT 1) l ON true",
+						  1, argtypes, values, NULL, false, 1);
+	ws.pending = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	if (state != NULL && strcmp(state, "failed") == 0)
+		ws.failure = MemoryContextStrdup(into,
+										 SPI_getvalue(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 3));
+	return ws;
+}
+
+Datum
+pgroll_wait(PG_FUNCTION_ARGS)
+{
+	char	   *schema;
+	Interval   *timeout;
+	TimestampTz deadline;
+	bool		nonatomic;
+	MemoryContext outer;
+
+	nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	if (!nonatomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("pgroll.wait() must be called with CALL outside a transaction block"),
+				 errdetail("It commits while it waits, so that it never holds the "
+						   "snapshot a concurrent index build waits for.")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("schema and timeout must not be null")));
+
+	schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	timeout = PG_GETARG_INTERVAL_P(1);
+	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(GetCurrentTimestamp()),
+													   IntervalPGetDatum(timeout)));
+
+	outer = CurrentMemoryContext;
+	SPI_connect_ext(SPI_OPT_NONATOMIC);
+	for (;;)
+	{
+		WorkState	ws = read_work_state(schema, outer);
+		bool		stalled = ws.pending > 0 && !worker_is_running(schema);
+
+		SPI_commit();
+
+		if (ws.pending == 0)
+		{
+			if (ws.failure != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("pgroll work in schema \"%s\" failed", schema),
+						 errdetail("%s", ws.failure),
+						 errhint("Fix the cause and roll the migration back with pgroll.rollback().")));
+			break;
+		}
+		/* a worker that could not be started at commit, or was lost */
+		if (stalled)
+			(void) worker_launch(MyDatabaseId, schema);
+
+		if (GetCurrentTimestamp() >= deadline)
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("timed out waiting for pgroll work in schema \"%s\"", schema),
+					 errdetail("%lld job(s) still unfinished.", (long long) ws.pending),
+					 errhint("See pgroll.status() and pgroll.jobs.")));
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,528 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The launcher and the per-schema workers.
+ *
+ * Per-schema worker: started when a transaction that queued work commits.
+ * It takes a session advisory lock for its (database, schema), so at most
+ * one runs per schema, then runs the schema's jobs in id order, one at a
+ * time, each as the role that queued it, and exits when none is left.  It
+ * connects as the bootstrap superuser only to reach pgroll's own tables;
+ * every job runs with the user id of its role (SECURITY_LOCAL_USERID_CHANGE,
+ * so a job cannot SET ROLE its way back).
+ *
+ * Killed (pg_terminate_backend) or crashed, it exits with status 1 and the
+ * postmaster starts it again after PGROLL_WORKER_RESTART_S; the job it was
+ * running is still "running" in pgroll.jobs and is resumed: a backfill from
+ * its saved cursor, an index build after dropping the invalid index the
+ * interrupted build left.
+ *
+ * Launcher: started with the server (shared_preload_libraries).  After a
+ * restart nothing else would resume unfinished work, so it starts, one
+ * database at a time, a worker that looks for schemas with unfinished jobs
+ * and starts their workers.  Then it sleeps until shutdown.
+ *
+ * src/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+#include "backfill.h"
+#include "toplevel.h"
+#include "worker.h"
+
+#define PGROLL_WORKER_RESTART_S		2
+#define PGROLL_LAUNCHER_RESTART_S	10
+#define PGROLL_LOCK_KEY				0x70676c6c	/* "pgll" */
+
+/* Passed in bgw_extra */
+typedef struct WorkerArgs
+{
+	Oid			dboid;
+	char		schema[NAMEDATALEN];	/* empty: look for schemas with work */
+} WorkerArgs;
+
+StaticAssertDecl(sizeof(WorkerArgs) <= BGW_EXTRALEN,
+				 "WorkerArgs must fit in bgw_extra");
+
+static MemoryContext job_context = NULL;
+
+/* ---------------------------------------------------------------------
+ * Launching
+ * ---------------------------------------------------------------------
+ */
+
+static void
+fill_worker(BackgroundWorker *worker, const char *type, const char *function)
+{
+	memset(worker, 0, sizeof(BackgroundWorker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	strlcpy(worker->bgw_library_name, "pgroll", BGW_MAXLEN);
+	strlcpy(worker->bgw_function_name, function, BGW_MAXLEN);
+	strlcpy(worker->bgw_type, type, BGW_MAXLEN);
+}
+
+bool
+worker_launch(Oid dboid, const char *schema)
+{
+	BackgroundWorker worker;
+	WorkerArgs	args;
+
+	memset(&args, 0, sizeof(args));
+	args.dboid = dboid;
+	strlcpy(args.schema, schema, NAMEDATALEN);
+
+	fill_worker(&worker, "pgroll worker", "pgroll_worker_main");
+	if (schema[0] != '\0')
+	{
+		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker for schema %s", schema);
+		worker.bgw_restart_time = PGROLL_WORKER_RESTART_S;
+	}
+	else
+	{
+		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker looking for work");
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		worker.bgw_notify_pid = MyProcPid;
+	}
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+
+	return RegisterDynamicBackgroundWorker(&worker, NULL);
+}
+
+void
+worker_register_launcher(void)
+{
+	BackgroundWorker worker;
+
+	fill_worker(&worker, "pgroll launcher", "pgroll_launcher_main");
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_restart_time = PGROLL_LAUNCHER_RESTART_S;
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll launcher");
+	RegisterBackgroundWorker(&worker);
+}
+
+static void
+schema_locktag(LOCKTAG *tag, const char *schema)
+{
+	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) schema,
+											   strlen(schema)));
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, PGROLL_LOCK_KEY, hash, 2);
+}
+
+/* Must be called in a transaction; probes the worker's lock without waiting */
+bool
+worker_is_running(const char *schema)
+{
+	LOCKTAG		tag;
+
+	schema_locktag(&tag, schema);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	LockRelease(&tag, ExclusiveLock, false);
+	return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Bookkeeping, each in a short transaction of its own
+ * ---------------------------------------------------------------------
+ */
+
+static void
+begin_work(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+static void
+end_work(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+static bool
+pgroll_installed(void)
+{
+	bool		installed;
+
+	begin_work("pgroll: checking for the extension");
+	SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgroll' "
+				"AND pg_catalog.to_regclass('pgroll.jobs') IS NOT NULL", true, 1);
+	installed = SPI_processed > 0;
+	end_work();
+	return installed;
+}
+
+/* Claim the schema's next unfinished job; NULL if there is none */
+static WorkerJob *
+claim_next_job(const char *schema)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	WorkerJob  *job = NULL;
+
+	begin_work("pgroll: claiming the next job");
+	values[0] = CStringGetTextDatum(schema);
+	SPI_execute_with_args("UPDATE pgroll.jobs SET state = 'running', attempts = attempts + 1, "
+						  "  worker_pid = pg_catalog.pg_backend_pid(), "
+						  "  started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
+						  "  updated_at = pg_catalog.now() "
+						  "WHERE id = (SELECT id FROM pgroll.jobs WHERE schema = $1::name "
+						  "            AND state IN ('queued', 'running') "
+						  "            ORDER BY id LIMIT 1 FOR UPDATE) "
+						  "RETURNING id, kind, migration, description, command, index_name, "
+						  "          relid, roleid",
+						  1, argtypes, values, NULL, false, 0);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(job_context);
+		bool		isnull;
+		Datum		d;
+
+		job = palloc0(sizeof(WorkerJob));
+		job->id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &isnull));
+		job->kind = SPI_getvalue(tuple, tupdesc, 2);
+		job->schema = pstrdup(schema);
+		job->migration = SPI_getvalue(tuple, tupdesc, 3);
+		job->description = SPI_getvalue(tuple, tupdesc, 4);
+		job->command = SPI_getvalue(tuple, tupdesc, 5);
+		job->index_name = SPI_getvalue(tuple, tupdesc, 6);
+		d = SPI_getbinval(tuple, tupdesc, 7, &isnull);
+		job->relid = isnull ? InvalidOid : DatumGetObjectId(d);
+		job->roleid = DatumGetObjectId(SPI_getbinval(tuple, tupdesc, 8, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	end_work();
+	return job;
+}
+
+/*
+ * Record the end of a job.  A failure also cancels the migration's other
+ * unfinished jobs of the same phase: the migration cannot complete any
+ * more, only be rolled back.  A job that rollback cancelled meanwhile
+ * stays cancelled.
+ */
+static void
+finish_job(WorkerJob *job, const char *error)
+{
+	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', error ? ' ' : 'n'};
+
+	begin_work("pgroll: recording a finished job");
+	values[0] = Int64GetDatum(job->id);
+	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	SPI_execute_with_args("UPDATE pgroll.jobs SET "
+						  "  state = CASE WHEN $2 IS NULL THEN 'done' ELSE 'failed' END, "
+						  "  error = $2, finished_at = pg_catalog.clock_timestamp(), "
+						  "  updated_at = pg_catalog.now() "
+						  "WHERE id = $1 AND state = 'running'",
+						  2, argtypes, values, nulls, false, 0);
+	if (error != NULL && SPI_processed > 0)
+		SPI_execute_with_args("UPDATE pgroll.jobs j SET state = 'cancelled', "
+							  "  error = 'cancelled after job ' || $1 || ' failed', "
+							  "  finished_at = pg_catalog.clock_timestamp(), updated_at = pg_catalog.now() "
+							  "FROM pgroll.jobs f WHERE f.id = $1 AND j.schema = f.schema "
+							  "  AND j.migration = f.migration AND j.phase = f.phase "
+							  "  AND j.state IN ('queued', 'running')",
+							  1, argtypes, values, NULL, false, 0);
+	end_work();
+}
+
+/* ---------------------------------------------------------------------
+ * Running jobs
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Whether the index a CREATE INDEX CONCURRENTLY job builds is there and
+ * valid (skip the build), there and invalid (drop it first: an interrupted
+ * build leaves it so), or absent.
+ */
+static char
+index_state(const char *schema, const char *index_name)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		state = 'a';
+
+	begin_work("pgroll: checking an index");
+	values[0] = CStringGetTextDatum(schema);
+	values[1] = CStringGetTextDatum(index_name);
+	SPI_execute_with_args("SELECT i.indisvalid FROM pg_catalog.pg_index i "
+						  "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						  "WHERE n.nspname = $1::name AND c.relname = $2::name",
+						  2, argtypes, values, NULL, true, 1);
+	if (SPI_processed == 1)
+		state = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0 ?
+			'v' : 'i';
+	end_work();
+	return state;
+}
+
+static void
+run_statement_job(WorkerJob *job)
+{
+	if (job->index_name != NULL)
+	{
+		char		state = index_state(job->schema, job->index_name);
+
+		if (state == 'v')
+			return;
+		if (state == 'i')
+			run_toplevel_statement(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+											quote_qualified_identifier(job->schema,
+																	   job->index_name)));
+	}
+	run_toplevel_statement(job->command);
+}
+
+/*
+ * Run one job as its role.  An error is recorded as the job's failure and
+ * the worker goes on with the next job.
+ */
+static void
+run_job(WorkerJob *job)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	MemoryContext oldcxt = MemoryContextSwitchTo(job_context);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	PG_TRY();
+	{
+		SetUserIdAndSecContext(job->roleid,
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		if (strcmp(job->kind, "backfill") == 0)
+			backfill_run(job);
+		else
+			run_statement_job(job);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		finish_job(job, NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(job_context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		debug_query_string = NULL;
+		pgstat_report_activity(STATE_IDLE, NULL);
+		elog(LOG, "pgroll job %lld (%s) failed: %s",
+			 (long long) job->id, job->description, edata->message);
+		finish_job(job, edata->message);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* The worker that looks for schemas with unfinished work */
+static void
+start_schema_workers(void)
+{
+	List	   *schemas = NIL;
+	ListCell   *lc;
+
+	begin_work("pgroll: looking for unfinished work");
+	SPI_execute("SELECT DISTINCT schema::text FROM pgroll.jobs "
+				"WHERE state IN ('queued', 'running')", true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(job_context);
+
+		schemas = lappend(schemas, SPI_getvalue(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc, 1));
+		MemoryContextSwitchTo(old);
+	}
+	end_work();
+
+	foreach(lc, schemas)
+	{
+		if (!worker_launch(MyDatabaseId, lfirst(lc)))
+			ereport(WARNING,
+					(errmsg("could not start a pgroll worker for schema \"%s\"",
+							(char *) lfirst(lc)),
+					 errhint("Raise max_worker_processes.")));
+		else
+			elog(LOG, "pgroll: resuming unfinished work in schema \"%s\"",
+				 (char *) lfirst(lc));
+	}
+}
+
+void
+pgroll_worker_main(Datum main_arg)
+{
+	WorkerArgs	args;
+	LOCKTAG		tag;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+	SetConfigOption("application_name", MyBgworkerEntry->bgw_name,
+					PGC_USERSET, PGC_S_SESSION);
+
+	job_context = AllocSetContextCreate(TopMemoryContext, "pgroll job",
+										ALLOCSET_DEFAULT_SIZES);
+
+	if (!pgroll_installed())
+		proc_exit(0);
+
+	if (args.schema[0] == '\0')
+	{
+		start_schema_workers();
+		proc_exit(0);
+	}
+
+	/* one worker per schema; a second one has nothing to do */
+	schema_locktag(&tag, args.schema);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		proc_exit(0);
+
+	for (;;)
+	{
+		WorkerJob  *job;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		MemoryContextReset(job_context);
+		job = claim_next_job(args.schema);
+		if (job == NULL)
+			break;
+		run_job(job);
+	}
+	proc_exit(0);
+}
+
+/* Databases a worker can connect to */
+static List *
+database_list(void)
+{
+	List	   *dboids = NIL;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+
+		if (db->datallowconn && !db->datistemplate)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			dboids = lappend_oid(dboids, db->oid);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	return dboids;
+}
+
+void
+pgroll_launcher_main(Datum main_arg)
+{
+	ListCell   *lc;
+
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	/* resume unfinished work, one database at a time */
+	foreach(lc, database_list())
+	{
+		BackgroundWorkerHandle *handle;
+		BackgroundWorker worker;
+		WorkerArgs	args;
+		pid_t		pid;
+
+		memset(&args, 0, sizeof(args));
+		args.dboid = lfirst_oid(lc);
+		fill_worker(&worker, "pgroll worker", "pgroll_worker_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker looking for work");
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		worker.bgw_notify_pid = MyProcPid;
+		memcpy(worker.bgw_extra, &args, sizeof(args));
+
+		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		{
+			ereport(WARNING,
+					(errmsg("pgroll launcher could not start a worker"),
+					 errhint("Raise max_worker_processes.")));
+			continue;
+		}
+		if (WaitForBackgroundWorkerStartup(handle, &pid) == BGWH_STARTED)
+			(void) WaitForBackgroundWorkerShutdown(handle);
+		if (ShutdownRequestPending)
+			proc_exit(0);
+	}
+
+	while (!ShutdownRequestPending)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+	proc_exit(0);
+}

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.h
+ *	  The background workers: a launcher started with the server, and one
+ *	  worker per schema with queued work.
+ *
+ * src/worker.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_WORKER_H
+#define PGROLL_WORKER_H
+
+#include "postgres.h"
+
+/* A job as the worker runs it (pgroll.jobs) */
+typedef struct WorkerJob
+{
+	int64		id;
+	char	   *kind;			/* "statement" or "backfill" */
+	char	   *schema;
+	char	   *migration;
+	char	   *description;
+	char	   *command;
+	char	   *index_name;
+	Oid			relid;
+	Oid			roleid;
+} WorkerJob;
+
+/*
+ * Start the worker of (database, schema); an empty schema starts a worker
+ * that looks for schemas with unfinished jobs and starts theirs.  Returns
+ * false if no worker slot is free.
+ */
+extern bool worker_launch(Oid dboid, const char *schema);
+
+/* Is a worker running for the schema (of this database)? */
+extern bool worker_is_running(const char *schema);
+
+/* Register the launcher; from _PG_init while preloading */
+extern void worker_register_launcher(void);
+
+PGDLLEXPORT void pgroll_worker_main(Datum main_arg);
+PGDLLEXPORT void pgroll_launcher_main(Datum main_arg);
+
+#endif							/* PGROLL_WORKER_H */
