@@ -303,34 +303,6 @@ AS 'MODULE_PATHNAME', 'pgroll_validate'
 LANGUAGE C STABLE STRICT
 SET search_path = pg_catalog, pg_temp;
 
-/*
- * One row for the schema: the latest version, whether a migration is in
- * progress, and what it is doing.
- */
-CREATE FUNCTION pgroll.status(schemaname text DEFAULT 'public',
-                              OUT schema text, OUT version text,
-                              OUT status text, OUT phase text,
-                              OUT migration text, OUT progress text)
-RETURNS record
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT $1,
-           pgroll.latest_version($1),
-           CASE WHEN m.name IS NULL THEN 'No migrations'
-                WHEN NOT m.done THEN 'In progress'
-                ELSE 'Complete' END,
-           CASE WHEN m.name IS NULL THEN NULL
-                WHEN NOT m.done THEN 'ready'
-                ELSE 'complete' END,
-           m.name,
-           CASE WHEN m.name IS NOT NULL AND NOT m.done
-                THEN 'no queued work' END
-    FROM (SELECT 1) dummy
-    LEFT JOIN pgroll.migrations m
-           ON m.schema = $1 AND m.name = pgroll.latest_migration($1)
-$$;
-
 /* ---------------------------------------------------------------------
  * Queued work, run by the background worker after the caller commits
  * ---------------------------------------------------------------------
@@ -422,3 +394,161 @@ CREATE FUNCTION pgroll.sync_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'pgroll_sync_trigger'
 LANGUAGE C;
+
+/*
+ * One row for the schema: the latest version, whether a migration is in
+ * progress, and what its queued work is doing.  phase is one of
+ * backfilling / building / ready / failed / complete / cleaning up (NULL
+ * without migrations).
+ */
+CREATE FUNCTION pgroll.status(schemaname text DEFAULT 'public',
+                              OUT schema text, OUT version text,
+                              OUT status text, OUT phase text,
+                              OUT migration text, OUT progress text)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH m AS (
+        SELECT name, done FROM pgroll.migrations
+        WHERE schema = $1::name AND name = pgroll.latest_migration($1::name)
+    ), j AS (
+        SELECT j.* FROM pgroll.jobs j, m
+        WHERE j.schema = $1::name AND j.migration = m.name
+    )
+    SELECT $1,
+           pgroll.latest_version($1::name),
+           CASE WHEN m.name IS NULL THEN 'No migrations'
+                WHEN NOT m.done THEN 'In progress'
+                ELSE 'Complete' END,
+           CASE WHEN m.name IS NULL THEN NULL
+                WHEN EXISTS (SELECT 1 FROM j WHERE state = 'failed') THEN 'failed'
+                WHEN EXISTS (SELECT 1 FROM j WHERE kind = 'backfill'
+                             AND state IN ('queued', 'running')) THEN 'backfilling'
+                WHEN NOT m.done AND EXISTS (SELECT 1 FROM j WHERE state IN ('queued', 'running'))
+                    THEN 'building'
+                WHEN m.done AND EXISTS (SELECT 1 FROM j WHERE state IN ('queued', 'running'))
+                    THEN 'cleaning up'
+                WHEN NOT m.done THEN 'ready'
+                ELSE 'complete' END,
+           m.name,
+           (SELECT string_agg(format('%s: %s%s', description, state,
+                   CASE WHEN kind = 'backfill' THEN format(' (%s of ~%s rows)', rows_done,
+                                                           greatest(rows_total, rows_done))
+                        WHEN state = 'failed' THEN ': ' || error
+                        ELSE '' END), '; ' ORDER BY id)
+            FROM j)
+    FROM (SELECT 1) dummy LEFT JOIN m ON true
+$$;
+
+/* ---------------------------------------------------------------------
+ * Scheduling with pg_cron
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Complete the schema's active migration if its queued work is done.
+ * Safe to call again and again (e.g. every minute from pg_cron): it does
+ * nothing until the migration is ready, and nothing after.
+ */
+CREATE FUNCTION pgroll.complete_if_ready(schema text DEFAULT 'public')
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    active text;
+    failure text;
+BEGIN
+    SELECT m.name INTO active FROM pgroll.migrations m
+    WHERE m.schema = complete_if_ready.schema::name AND NOT m.done;
+    IF active IS NULL THEN
+        RETURN 'no active migration';
+    END IF;
+    SELECT j.description || ': ' || j.error INTO failure FROM pgroll.jobs j
+    WHERE j.schema = complete_if_ready.schema::name AND j.migration = active
+      AND j.phase = 'start' AND j.state = 'failed'
+    ORDER BY j.id LIMIT 1;
+    IF failure IS NOT NULL THEN
+        RAISE WARNING 'pgroll migration "%" cannot complete: %', active, failure;
+        RETURN 'failed';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pgroll.jobs j
+               WHERE j.schema = complete_if_ready.schema::name AND j.migration = active
+                 AND j.phase = 'start' AND j.state IN ('queued', 'running')) THEN
+        RETURN 'waiting';
+    END IF;
+    PERFORM pgroll.complete(complete_if_ready.schema);
+    RETURN 'completed ' || active;
+END
+$$;
+
+/*
+ * Start a migration unless it has been applied already: what a scheduled
+ * job runs, so that a repeated run does nothing.
+ */
+CREATE FUNCTION pgroll.start_once(migration jsonb, name text,
+                                  schema text DEFAULT 'public')
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pgroll.migrations m
+               WHERE m.schema = start_once.schema::name AND m.name = start_once.name) THEN
+        RETURN 'already applied';
+    END IF;
+    RETURN pgroll.start(start_once.migration, start_once.name, start_once.schema);
+END
+$$;
+
+/*
+ * pg_cron jobs (pg_cron must be installed in this database):
+ * schedule_start runs start_once at the schedule and unschedules itself
+ * once the migration exists; schedule_complete runs complete_if_ready,
+ * every minute by default (it stays scheduled, ready for the next
+ * migration; cron.unschedule removes it).  Both return the cron job id.
+ */
+CREATE FUNCTION pgroll.schedule_start(job_name text, schedule text, migration jsonb,
+                                      name text, schema text DEFAULT 'public')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    IF to_regnamespace('cron') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'CREATE EXTENSION pg_cron in the database cron.database_name names.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO jobid
+        USING job_name, schedule,
+              format('SELECT pgroll.start_once(%L::jsonb, %L, %L); '
+                     'SELECT cron.unschedule(%L);',
+                     migration, name, schema, job_name);
+    RETURN jobid;
+END
+$$;
+
+CREATE FUNCTION pgroll.schedule_complete(job_name text, schema text DEFAULT 'public',
+                                         schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    jobid bigint;
+BEGIN
+    IF to_regnamespace('cron') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'CREATE EXTENSION pg_cron in the database cron.database_name names.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO jobid
+        USING job_name, schedule,
+              format('SELECT pgroll.complete_if_ready(%L);', schema);
+    RETURN jobid;
+END
+$$;

@@ -365,15 +365,20 @@ expr_compile(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 	}
 	else
 	{
-		ce->plan = SPI_prepare_params(psprintf("SELECT CAST((%s\n) AS %s)", sql,
-											   format_type_with_typemod(target_type,
-																		target_typmod)),
-									  parser_setup, hs, 0);
+		char	   *query = psprintf("SELECT CAST((%s\n) AS %s)", sql,
+									 format_type_with_typemod(target_type, target_typmod));
+
+		/* a connection of our own: the caller may be inside an SPI query */
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ce->plan = SPI_prepare_params(query, parser_setup, hs, 0);
 		if (ce->plan == NULL)
 			elog(ERROR, "could not prepare a pgroll expression: %s",
 				 SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(ce->plan) != 0)
 			elog(ERROR, "could not keep a pgroll expression plan");
+		SPI_finish();
+		MemoryContextSwitchTo(cxt);
 	}
 	MemoryContextSwitchTo(old);
 	return ce;
