@@ -22,6 +22,7 @@ OBJS = \
 	src/ops/registry.o \
 	src/ops/constraint_sql.o \
 	src/ops/dependents.o \
+	src/ops/copies.o \
 	src/ops/create_table.o \
 	src/ops/drop_table.o \
 	src/ops/rename_table.o \
@@ -32,17 +33,20 @@ OBJS = \
 	src/ops/raw_sql.o \
 	src/ops/add_column.o \
 	src/ops/create_index.o \
-	src/ops/drop_index.o
+	src/ops/drop_index.o \
+	src/ops/alter_column.o \
+	src/ops/create_constraint.o \
+	src/ops/drop_constraints.o
 
 DATA = sql/pgroll--$(EXTVERSION).sql
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-REGRESS      = setup document_errors lifecycle version_views multi_ops quoting worker
+REGRESS      = setup document_errors lifecycle version_views multi_ops quoting worker cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
-ISOLATION      = concurrent_start
+ISOLATION      = concurrent_start backfill_writers
 ISOLATION_OPTS = --inputdir=test --outputdir=.
 
 PG_CONFIG ?= pg_config

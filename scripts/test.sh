@@ -38,12 +38,22 @@ say "isolation tests"
 say "pgTAP"
 pg_prove -v -d pgroll_tap test/pgtap/*.sql 2>&1 | tee "$log.tap" || true
 
+# Scripts that restart or crash the server, and the conformance suite: each
+# prints TAP ("ok N - ..." / "not ok N - ..."); they get the cluster's
+# PGDATA, PGHOST, PGPORT and PGUSER, and must leave it running.
+export PGDATA PGBIN
+for t in test/t/*.sh test/conformance/run.sh; do
+    [ -x "$t" ] || continue
+    say "$t"
+    "$t" 2>&1 | tee -a "$log.tap" || echo "not ok - $t exited with an error" | tee -a "$log.tap"
+done
+
 for f in regress.diffs regression.diffs; do
     if [ -s "$f" ]; then say "differences in $f"; cat "$f"; fi
 done
 
 passed=$(( $(grep -cE '\.\.\. ok' "$log" || true) + $(grep -cE '^ok [0-9]+' "$log.tap" || true) ))
-failed=$(( $(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log" || true) + $(grep -cE '^not ok [0-9]+' "$log.tap" || true) ))
+failed=$(( $(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log" || true) + $(grep -cE '^not ok' "$log.tap" || true) ))
 # a pgTAP file that dies before its plan is done counts as a failure too
 failed=$(( failed + $(grep -cE 'Parse errors|Bad plan|Wstat: [1-9]' "$log.tap" || true) ))
 rm -f "$log" "$log.tap"

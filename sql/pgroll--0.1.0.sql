@@ -56,8 +56,52 @@ CREATE TABLE pgroll.operation_state (
 COMMENT ON TABLE pgroll.operation_state IS
     'internal: objects each operation of an active migration touched';
 
+/*
+ * Columns an active migration rewrites: the new copy (_pgroll_new_<c>)
+ * that takes the old column's place at complete, and every object copied
+ * onto it under a temporary name (constraints, indexes, foreign keys of
+ * other tables that reference it), renamed back at complete.
+ */
+CREATE TABLE pgroll.column_copies (
+    schema      name NOT NULL,
+    migration   text NOT NULL,
+    relid       oid NOT NULL,
+    old_attnum  smallint NOT NULL,
+    new_attnum  smallint NOT NULL,
+    name        text NOT NULL,          -- the column's name after complete
+    not_null    boolean NOT NULL,       -- NOT NULL after complete
+    identity    "char" NOT NULL DEFAULT '',  -- 'a'/'d': restore GENERATED ALWAYS/BY DEFAULT
+    PRIMARY KEY (schema, migration, relid, new_attnum),
+    FOREIGN KEY (schema, migration) REFERENCES pgroll.migrations (schema, name)
+        ON DELETE CASCADE
+);
+
+CREATE TABLE pgroll.copied_objects (
+    schema      name NOT NULL,
+    migration   text NOT NULL,
+    position    serial,
+    relid       oid NOT NULL,           -- the table the copy is on
+    kind        text NOT NULL CHECK (kind IN ('check', 'foreign_key', 'unique',
+                                              'primary_key', 'index', 'sequence')),
+    copy_name   text NOT NULL,
+    original    text NOT NULL,          -- name to take at complete
+    original_relid oid,                 -- foreign key of another table: the one it replaces is there
+    clause      text,                   -- DEFERRABLE ... for constraints made from an index
+    PRIMARY KEY (schema, migration, position),
+    FOREIGN KEY (schema, migration) REFERENCES pgroll.migrations (schema, name)
+        ON DELETE CASCADE
+);
+
+COMMENT ON TABLE pgroll.column_copies IS
+    'internal: columns an active migration rewrites';
+COMMENT ON TABLE pgroll.copied_objects IS
+    'internal: constraints and indexes copied onto rewritten columns';
+REVOKE ALL ON pgroll.column_copies, pgroll.copied_objects FROM PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('pgroll.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('pgroll.operation_state', '');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.column_copies', '');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.copied_objects', '');
 
 /* State is written only by the C functions (as the extension owner). */
 REVOKE ALL ON pgroll.migrations, pgroll.operation_state FROM PUBLIC;

@@ -275,13 +275,18 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 	char	  **upper = NULL;
 	uint64		rows;
 
+	/*
+	 * Order by the table's columns (t.k), not the text output columns: an
+	 * index scan in key order, not a sort of the rest of the table as text.
+	 */
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	for (int i = 0; i < plan->nkeys; i++)
-		appendStringInfo(&sql, "%s%s::pg_catalog.text", i ? ", " : "", plan->key_columns[i]);
-	appendStringInfo(&sql, " FROM %s WHERE %s ORDER BY ", plan->table, lower);
+		appendStringInfo(&sql, "%st.%s::pg_catalog.text AS k%d", i ? ", " : "",
+						 plan->key_columns[i], i);
+	appendStringInfo(&sql, " FROM %s t WHERE %s ORDER BY ", plan->table, lower);
 	for (int i = 0; i < plan->nkeys; i++)
-		appendStringInfo(&sql, "%s%s", i ? ", " : "", plan->key_columns[i]);
+		appendStringInfo(&sql, "%st.%s", i ? ", " : "", plan->key_columns[i]);
 	appendStringInfo(&sql, " OFFSET %d LIMIT 1", plan->batch_size - 1);
 
 	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)

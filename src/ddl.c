@@ -43,7 +43,7 @@
  */
 static bool
 run_in_subxact(const char *sql, bool quiet, const char *search_path,
-			   ErrorData **lock_error)
+			   ErrorData **lock_error, ErrorData **other_error)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -95,8 +95,13 @@ run_in_subxact(const char *sql, bool quiet, const char *search_path,
 		CurrentResourceOwner = oldowner;
 
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ReThrowError(edata);
-		*lock_error = edata;
+		{
+			if (other_error == NULL)
+				ReThrowError(edata);
+			*other_error = edata;
+		}
+		else
+			*lock_error = edata;
 	}
 	PG_END_TRY();
 
@@ -107,8 +112,9 @@ run_in_subxact(const char *sql, bool quiet, const char *search_path,
  * Run a string of SQL under the lock discipline described at the top of
  * this file.  The caller guarantees it is what it means to run.
  */
-static void
-run_with_retry(const char *sql, bool quiet, const char *search_path)
+static bool
+run_with_retry(const char *sql, bool quiet, const char *search_path,
+			   ErrorData **other_error)
 {
 	int			waited_ms = 0;
 	int			backoff_ms = BACKOFF_START_MS;
@@ -120,8 +126,10 @@ run_with_retry(const char *sql, bool quiet, const char *search_path)
 		int			sleep_ms;
 
 		attempts++;
-		if (run_in_subxact(sql, quiet, search_path, &lock_error))
-			return;
+		if (run_in_subxact(sql, quiet, search_path, &lock_error, other_error))
+			return true;
+		if (lock_error == NULL)
+			return false;		/* *other_error is set */
 
 		waited_ms += pgroll_lock_timeout_ms;
 		if (waited_ms >= pgroll_lock_retry_max_ms)
@@ -164,7 +172,7 @@ pgroll_ddl(const char *sql)
 				 errdetail("Generated statement: %s", sql),
 				 errhint("Types, defaults and expressions must be single SQL fragments.")));
 
-	run_with_retry(sql, true, NULL);
+	(void) run_with_retry(sql, true, NULL, NULL);
 }
 
 void
@@ -189,12 +197,27 @@ pgroll_ddlf(const char *fmt,...)
 	pfree(buf.data);
 }
 
+bool
+pgroll_ddl_try(const char *sql)
+{
+	ErrorData  *error = NULL;
+
+	if (list_length(pg_parse_query(sql)) != 1)
+		return false;
+	if (run_with_retry(sql, true, NULL, &error))
+		return true;
+	ereport(DEBUG1,
+			(errmsg_internal("pgroll: skipped \"%s\": %s", sql, error->message)));
+	FreeErrorData(error);
+	return false;
+}
+
 void
 pgroll_exec_script(const char *sql, const char *schema)
 {
 	(void) pg_parse_query(sql); /* syntax errors before any side effect */
 	/* as with pgroll, unqualified names are the migrated schema's */
-	run_with_retry(sql, false, quote_identifier(schema));
+	(void) run_with_retry(sql, false, pgroll_schema_search_path(schema), NULL);
 }
 
 char *

@@ -25,6 +25,13 @@ extern void pgroll_ddl(const char *sql);
 extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
 
 /*
+ * Like pgroll_ddl, but a statement that fails (other than for a lock it
+ * never got) is rolled back and reported by returning false: for copies
+ * of objects that may no longer apply (a default of another type).
+ */
+extern bool pgroll_ddl_try(const char *sql);
+
+/*
  * Run a user's SQL script (a "sql" operation): any number of statements,
  * with the same lock discipline, with search_path set to the migrated
  * schema.

@@ -25,6 +25,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -37,6 +38,7 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -49,6 +51,8 @@ typedef struct HookState
 {
 	List	   *scope;
 	bool		as_vars;		/* Var of varno 1 (DDL) instead of Param */
+	const char *chain_name;		/* a chain's later stage: this name ... */
+	Node	   *chain_value;	/* ... is the previous stage's value */
 } HookState;
 
 List *
@@ -118,6 +122,10 @@ column_hook(ParseState *pstate, ColumnRef *cref, Node *var)
 		!IsA(linitial(cref->fields), String))
 		return NULL;
 	name = strVal(linitial(cref->fields));
+
+	if (hs->chain_value != NULL && hs->chain_name != NULL &&
+		strcmp(name, hs->chain_name) == 0)
+		return copyObject(hs->chain_value);
 
 	foreach(lc, hs->scope)
 	{
@@ -225,6 +233,33 @@ transform(const char *sql, HookState *hs, Oid target_type, int32 target_typmod,
 }
 
 /*
+ * Transform a chain of stages: each is cast to its type; stage k > 1 sees
+ * stage k - 1 under the stage's name.  The last stage's text and the composed
+ * value of the others are left in *last and hs->chain_value.
+ */
+static Node *
+transform_chain(List *stages, HookState *hs, bool *has_sublinks, ExprStage **last)
+{
+	Node	   *value = NULL;
+	ListCell   *lc;
+
+	*has_sublinks = false;
+	hs->chain_value = NULL;
+	foreach(lc, stages)
+	{
+		ExprStage  *stage = lfirst(lc);
+		bool		sublinks;
+
+		hs->chain_name = stage->name;
+		hs->chain_value = value;
+		value = transform(stage->expression, hs, stage->type, stage->typmod, &sublinks);
+		*has_sublinks |= sublinks;
+		*last = stage;
+	}
+	return value;
+}
+
+/*
  * Run fn(arg) in a subtransaction; an error it raises is re-raised with its
  * message prefixed by path, and nothing it did survives.
  */
@@ -278,7 +313,7 @@ static void
 check_fn(void *arg)
 {
 	CheckArgs  *a = arg;
-	HookState	hs = {a->scope, false};
+	HookState	hs = {a->scope, false, NULL, NULL};
 	bool		has_sublinks;
 	Node	   *expr;
 
@@ -296,6 +331,31 @@ expr_check_default(const char *sql, Oid target_type, int32 target_typmod,
 	return a.volatile_expr;
 }
 
+typedef struct ChainArgs
+{
+	List	   *stages;
+	List	   *scope;
+} ChainArgs;
+
+static void
+check_chain_fn(void *arg)
+{
+	ChainArgs  *a = arg;
+	HookState	hs = {a->scope, false, NULL, NULL};
+	bool		has_sublinks;
+	ExprStage  *last;
+
+	(void) transform_chain(a->stages, &hs, &has_sublinks, &last);
+}
+
+void
+expr_check_chain(List *stages, List *scope, const char *path)
+{
+	ChainArgs	a = {stages, scope};
+
+	with_path(path, check_chain_fn, &a);
+}
+
 void
 expr_check(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 		   const char *path)
@@ -309,7 +369,7 @@ static void
 to_table_sql_fn(void *arg)
 {
 	CheckArgs  *a = arg;
-	HookState	hs = {a->scope, true};
+	HookState	hs = {a->scope, true, NULL, NULL};
 	bool		has_sublinks;
 	Node	   *expr = transform(a->sql, &hs, InvalidOid, -1, &has_sublinks);
 
@@ -335,12 +395,24 @@ CompiledExpr *
 expr_compile(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 			 MemoryContext cxt)
 {
+	ExprStage  *stage = palloc0(sizeof(ExprStage));
+
+	stage->expression = pstrdup(sql);
+	stage->type = target_type;
+	stage->typmod = target_typmod;
+	return expr_compile_chain(list_make1(stage), scope, cxt);
+}
+
+CompiledExpr *
+expr_compile_chain(List *stages, List *scope, MemoryContext cxt)
+{
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	CompiledExpr *ce = palloc0(sizeof(CompiledExpr));
 	HookState  *hs = palloc0(sizeof(HookState));
 	int			nparams = list_length(scope);
 	bool		has_sublinks;
 	Node	   *expr;
+	ExprStage  *last;
 	ListCell   *lc;
 
 	ce->scope = scope;
@@ -356,7 +428,7 @@ expr_compile(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 		p->isnull = true;
 	}
 
-	expr = transform(sql, hs, target_type, target_typmod, &has_sublinks);
+	expr = transform_chain(stages, hs, &has_sublinks, &last);
 	if (!has_sublinks)
 	{
 		ce->state = ExecInitExprWithParams(expression_planner((Expr *) expr), ce->params);
@@ -365,8 +437,9 @@ expr_compile(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 	}
 	else
 	{
-		char	   *query = psprintf("SELECT CAST((%s\n) AS %s)", sql,
-									 format_type_with_typemod(target_type, target_typmod));
+		/* the last stage as a query; earlier stages come in through the hook */
+		char	   *query = psprintf("SELECT CAST((%s\n) AS %s)", last->expression,
+									 format_type_with_typemod(last->type, last->typmod));
 
 		/* a connection of our own: the caller may be inside an SPI query */
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -379,6 +452,7 @@ expr_compile(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 			elog(ERROR, "could not keep a pgroll expression plan");
 		SPI_finish();
 		MemoryContextSwitchTo(cxt);
+		ce->search_path = pstrdup(namespace_search_path);
 	}
 	MemoryContextSwitchTo(old);
 	return ce;
@@ -412,9 +486,16 @@ expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls, bool *isnull)
 		MemoryContext caller = CurrentMemoryContext;
 		int			rc;
 
+		int			nestlevel;
+
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		/* a different path would make the plan cache re-resolve the names */
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option("search_path", ce->search_path, PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		rc = SPI_execute_plan_with_paramlist(ce->plan, ce->params, false, 2);
+		AtEOXact_GUC(true, nestlevel);
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "a pgroll expression returned %llu rows",
 				 (unsigned long long) SPI_processed);

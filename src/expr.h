@@ -34,6 +34,20 @@ typedef struct ExprColumn
 	Oid			collation;
 } ExprColumn;
 
+/*
+ * One stage of a chain of expressions: several operations of a migration
+ * rewriting one column compose, each stage seeing the previous stage's
+ * value under the chain's name.
+ */
+typedef struct ExprStage
+{
+	char	   *expression;
+	Oid			type;			/* the stage's result is cast to this */
+	int32		typmod;
+	char	   *name;			/* stage k > 1: the name under which it sees
+								 * stage k - 1's value */
+} ExprStage;
+
 /* A compiled expression, evaluated per row by the sync trigger */
 typedef struct CompiledExpr
 {
@@ -42,6 +56,7 @@ typedef struct CompiledExpr
 	ExprState  *state;			/* simple expressions: evaluated directly */
 	ExprContext *econtext;
 	SPIPlanPtr	plan;			/* with subqueries: run through SPI */
+	char	   *search_path;	/* SPI: the path it was planned with */
 } CompiledExpr;
 
 /*
@@ -69,9 +84,19 @@ extern void expr_check(const char *sql, List *scope, Oid target_type,
 extern bool expr_check_default(const char *sql, Oid target_type,
 							   int32 target_typmod, const char *path);
 
-/* Compile for evaluation; everything is allocated in cxt */
+/*
+ * expr_check for a chain: stage 1 sees the scope; stage k > 1 sees the
+ * value of stage k - 1 under its name (and the scope for other names).
+ */
+extern void expr_check_chain(List *stages, List *scope, const char *path);
+
+/*
+ * Compile for evaluation; everything is allocated in cxt.  Names resolve
+ * with the current search_path, which a plan with subqueries keeps.
+ */
 extern CompiledExpr *expr_compile(const char *sql, List *scope, Oid target_type,
 								  int32 target_typmod, MemoryContext cxt);
+extern CompiledExpr *expr_compile_chain(List *stages, List *scope, MemoryContext cxt);
 
 /* Evaluate on a row (values and nulls indexed by attnum - 1) */
 extern Datum expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls,

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
@@ -31,6 +32,7 @@
 #include "history.h"
 #include "jobs.h"
 #include "model.h"
+#include "ops/copies.h"
 #include "ops/ops.h"
 #include "triggers.h"
 #include "versions.h"
@@ -158,7 +160,35 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 				model = model_load(schema, nspid);
 		}
 	}
+
+	if (execute)
+	{
+		OpContext	ctx = {0};
+
+		ctx.schema = schema;
+		ctx.nspid = nspid;
+		ctx.migration = name;
+		ctx.sync = sync;
+		ctx.model = model;
+		ctx.execute = true;
+		column_copies_finish(&ctx);
+	}
 	return model;
+}
+
+/*
+ * As with pgroll, a migration's types, defaults and expressions name the
+ * schema's objects unqualified: until the returned nest level is closed
+ * (AtEOXact_GUC), search_path is the migrated schema.
+ */
+static int
+use_schema_search_path(const char *schema)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", pgroll_schema_search_path(schema),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
 }
 
 static char *
@@ -202,6 +232,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	Model	   *model;
 	SyncPlan	sync = {0};
 	char	   *old_version_schema;
+	int			nestlevel;
 	text	   *result;
 
 	if (PG_ARGISNULL(0))
@@ -253,10 +284,13 @@ pgroll_start(PG_FUNCTION_ARGS)
 	history_insert(schema, name, document, history_latest(schema));
 	CommandCounterIncrement();
 
+	nestlevel = use_schema_search_path(schema);
 	model = start_operations(migration, schema, nspid, name, true, &sync);
 	versions_create(model, version_schema);
 	sync_install(&sync, schema, name, version_schema, old_version_schema,
 				 migration->version_schema ? migration->version_schema : name);
+	column_copies_save(&sync, schema, name);
+	AtEOXact_GUC(true, nestlevel);
 
 	result = cstring_to_text(version_schema);
 	SPI_finish();
@@ -338,6 +372,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	char	   *blocking;
 	bool		failed = false;
+	bool		refresh;
 	text	   *result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -361,12 +396,17 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	sync_remove(nspid);
 	CommandCounterIncrement();
 
-	if (finish_operations(active, schema, nspid, true))
+	refresh = finish_operations(active, schema, nspid, true);
+	column_copies_complete(schema, active->name);
+	CommandCounterIncrement();
+	if (refresh)
 	{
 		/* raw SQL changed the schema: the new version shows it as it is */
+		Model	   *model = model_load(schema, nspid);
+
 		versions_drop(active->version_schema);
 		CommandCounterIncrement();
-		versions_create(model_load(schema, nspid), active->version_schema);
+		versions_create(model, active->version_schema);
 	}
 
 	history_mark_done(schema, active->name);
@@ -398,6 +438,7 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	jobs_cancel(schema, active->name);
 	versions_drop(active->version_schema);
 	sync_remove(nspid);
+	column_copies_rollback(schema, active->name);
 	CommandCounterIncrement();
 	(void) finish_operations(active, schema, nspid, false);
 	history_delete(schema, active->name);
@@ -420,13 +461,16 @@ pgroll_validate(PG_FUNCTION_ARGS)
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Oid			nspid;
 	SyncPlan	sync = {0};
+	int			nestlevel;
 
 	check_document(migration);
 	nspid = target_schema(schema);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	nestlevel = use_schema_search_path(schema);
 	(void) start_operations(migration, schema, nspid, NULL, false, &sync);
+	AtEOXact_GUC(true, nestlevel);
 	SPI_finish();
 
 	PG_RETURN_BOOL(true);

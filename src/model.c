@@ -16,12 +16,14 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "model.h"
 
 static const char *tables_query =
 "SELECT c.oid, c.relname, a.attname, "
-"       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END "
+"       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
+"       a.atttypid, a.atttypmod "
 "FROM pg_catalog.pg_class c "
 "LEFT JOIN pg_catalog.pg_attribute a "
 "       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
@@ -95,6 +97,7 @@ read_tables(Oid nspid, Oid relid)
 	spicxt = MemoryContextSwitchTo(caller);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
+		bool		isnull;
 		Oid			oid = spi_oid(i, 1);
 		ModelTable *t = table_by_relid(tables, oid);
 		char	   *attname = spi_text(i, 3);
@@ -114,6 +117,9 @@ read_tables(Oid nspid, Oid relid)
 			c->name = attname;
 			c->physical = pstrdup(attname);
 			c->view_default = spi_text(i, 4);
+			c->type = spi_oid(i, 5);
+			c->typmod = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													SPI_tuptable->tupdesc, 6, &isnull));
 			t->columns = lappend(t->columns, c);
 		}
 	}
@@ -147,6 +153,62 @@ read_tables(Oid nspid, Oid relid)
 	return tables;
 }
 
+/*
+ * Put each table's columns in the order the latest version shows them.
+ * A rewritten column's copy is added at the end of the table and takes
+ * the old column's place at complete; the versions keep it where it was,
+ * so that a client sees the same column order from one version to the
+ * next.  Columns the latest version does not show come last.
+ */
+static void
+order_like_latest_version(Model *model)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(model->schema)};
+	MemoryContext caller = CurrentMemoryContext;
+	ListCell   *lt;
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT c.relname, a.attname FROM pg_catalog.pg_class c "
+							   "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+							   "WHERE c.relkind = 'v' AND a.attnum > 0 AND c.relnamespace = "
+							   "  (SELECT oid FROM pg_catalog.pg_namespace "
+							   "   WHERE nspname::text = pgroll.find_version_schema($1::name, 0)) "
+							   "ORDER BY c.relname, a.attnum",
+							   1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed == 0)
+		return;
+
+	foreach(lt, model->tables)
+	{
+		ModelTable *t = lfirst(lt);
+		List	   *ordered = NIL;
+		ListCell   *lc;
+
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			if (strcmp(spi_text(i, 1), t->name) != 0)
+				continue;
+			foreach(lc, t->columns)
+			{
+				ModelColumn *c = lfirst(lc);
+
+				if (strcmp(c->name, spi_text(i, 2)) == 0)
+				{
+					MemoryContext old = MemoryContextSwitchTo(caller);
+
+					ordered = lappend(ordered, c);
+					t->columns = foreach_delete_current(t->columns, lc);
+					MemoryContextSwitchTo(old);
+					break;
+				}
+			}
+		}
+		if (ordered != NIL)
+			t->columns = list_concat(ordered, t->columns);
+	}
+}
+
 Model *
 model_load(const char *schema, Oid nspid)
 {
@@ -155,6 +217,7 @@ model_load(const char *schema, Oid nspid)
 	model->schema = pstrdup(schema);
 	model->nspid = nspid;
 	model->tables = read_tables(nspid, InvalidOid);
+	order_like_latest_version(model);
 	return model;
 }
 

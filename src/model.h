@@ -27,6 +27,10 @@ typedef struct ModelColumn
 	char	   *physical;		/* physical column name */
 	bool		hidden;			/* dropped in the new version */
 	char	   *view_default;	/* default for the view's column, or NULL */
+	Oid			type;			/* the column's type in the new version */
+	int32		typmod;
+	char	   *source;			/* rewritten by this migration: the old
+								 * physical column, else NULL */
 } ModelColumn;
 
 typedef struct ModelTable

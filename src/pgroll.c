@@ -14,6 +14,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "jobs.h"
@@ -100,4 +101,11 @@ pgroll_check_identifier(const char *name, const char *what)
 				 errmsg("%s \"%s\" is too long", what, name),
 				 errdetail("Identifiers are limited to %d bytes.",
 						   NAMEDATALEN - 1)));
+}
+
+char *
+pgroll_schema_search_path(const char *schema)
+{
+	/* pg_temp last: a temporary object must not shadow the schema's */
+	return psprintf("%s, pg_temp", quote_identifier(schema));
 }

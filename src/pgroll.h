@@ -31,4 +31,7 @@ extern bool pgroll_is_internal_name(const char *name);
  */
 extern void pgroll_check_identifier(const char *name, const char *what);
 
+/* search_path naming the migrated schema's objects: "<schema>", pg_temp */
+extern char *pgroll_schema_search_path(const char *schema);
+
 #endif							/* PGROLL_H */

@@ -28,7 +28,10 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -70,13 +73,45 @@ void
 sync_add_rule(TableSync *table, bool up, const char *target,
 			  const char *expression, List *scope)
 {
-	SyncRule   *rule = palloc0(sizeof(SyncRule));
+	sync_add_stage(table, up, target, NULL, expression, InvalidOid, -1, scope, false);
+}
 
-	rule->up = up;
-	rule->target = pstrdup(target);
-	rule->expression = pstrdup(expression);
-	rule->scope = scope;
-	table->rules = lappend(table->rules, rule);
+void
+sync_add_stage(TableSync *table, bool up, const char *target, const char *name,
+			   const char *expression, Oid type, int32 typmod, List *scope,
+			   bool prepend)
+{
+	SyncRule   *rule = NULL;
+	ExprStage  *stage = palloc0(sizeof(ExprStage));
+	ListCell   *lc;
+
+	stage->expression = pstrdup(expression);
+	stage->type = type;
+	stage->typmod = typmod;
+	stage->name = name ? pstrdup(name) : NULL;
+
+	foreach(lc, table->rules)
+	{
+		SyncRule   *r = lfirst(lc);
+
+		if (r->up == up && strcmp(r->target, target) == 0)
+			rule = r;
+	}
+	if (rule == NULL)
+	{
+		rule = palloc0(sizeof(SyncRule));
+		rule->up = up;
+		rule->target = pstrdup(target);
+		rule->scope = scope;
+		table->rules = lappend(table->rules, rule);
+	}
+	if (prepend)
+	{
+		rule->stages = lcons(stage, rule->stages);
+		rule->scope = scope;
+	}
+	else
+		rule->stages = lappend(rule->stages, stage);
 }
 
 void
@@ -108,9 +143,19 @@ trigger_arguments(TableSync *table, const char *new_vs, const char *old_vs,
 		SyncRule   *rule = lfirst(lr);
 		ListCell   *lc;
 
-		appendStringInfo(&buf, ", '%s', %s, %s, '%d'", rule->up ? "up" : "down",
-						 pgroll_literal(rule->target), pgroll_literal(rule->expression),
-						 list_length(rule->scope));
+		appendStringInfo(&buf, ", '%s', %s, '%d'", rule->up ? "up" : "down",
+						 pgroll_literal(rule->target), list_length(rule->stages));
+		foreach(lc, rule->stages)
+		{
+			ExprStage  *stage = lfirst(lc);
+
+			appendStringInfo(&buf, ", %s, %s, %s", pgroll_literal(stage->expression),
+							 pgroll_literal(OidIsValid(stage->type) ?
+											format_type_with_typemod(stage->type,
+																	 stage->typmod) : ""),
+							 pgroll_literal(stage->name ? stage->name : ""));
+		}
+		appendStringInfo(&buf, ", '%d'", list_length(rule->scope));
 		foreach(lc, rule->scope)
 		{
 			ExprColumn *col = lfirst(lc);
@@ -279,6 +324,13 @@ compile_rule_set(Trigger *trigger, Relation rel)
 
 	PG_TRY();
 	{
+		int			nestlevel;
+
+		/* names in the expressions are the table's schema's, whoever writes */
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option("search_path",
+								 pgroll_schema_search_path(get_namespace_name(RelationGetNamespace(rel))),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		rs->relid = relid;
 		rs->cxt = AllocSetContextCreate(CacheMemoryContext, "pgroll sync rules",
 										ALLOCSET_SMALL_SIZES);
@@ -299,13 +351,41 @@ compile_rule_set(Trigger *trigger, Relation rel)
 		{
 			CompiledRule *cr = &rs->rules[i];
 			char	   *target;
-			char	   *expression;
+			int			nstages;
 			int			nscope;
+			List	   *stages = NIL;
 			List	   *scope = NIL;
+			Form_pg_attribute att;
 
 			cr->up = strcmp(arg_str(trigger, &pos), "up") == 0;
 			target = arg_str(trigger, &pos);
-			expression = arg_str(trigger, &pos);
+			cr->target = get_attnum(relid, target);
+			if (cr->target == InvalidAttrNumber)
+				elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
+			att = TupleDescAttr(RelationGetDescr(rel), cr->target - 1);
+			cr->target_type = att->atttypid;
+
+			nstages = arg_int(trigger, &pos);
+			for (int j = 0; j < nstages; j++)
+			{
+				ExprStage  *stage = palloc0(sizeof(ExprStage));
+				char	   *type;
+
+				stage->expression = arg_str(trigger, &pos);
+				type = arg_str(trigger, &pos);
+				stage->name = arg_str(trigger, &pos);
+				if (stage->name[0] == '\0')
+					stage->name = NULL;
+				if (type[0] != '\0' && j < nstages - 1)
+					parseTypeString(type, &stage->type, &stage->typmod, false);
+				else
+				{
+					/* the last stage is what the column holds */
+					stage->type = att->atttypid;
+					stage->typmod = att->atttypmod;
+				}
+				stages = lappend(stages, stage);
+			}
 			nscope = arg_int(trigger, &pos);
 			for (int j = 0; j < nscope; j++)
 			{
@@ -313,16 +393,10 @@ compile_rule_set(Trigger *trigger, Relation rel)
 
 				scope = expr_scope_add(scope, relid, arg_str(trigger, &pos), name);
 			}
-			cr->target = get_attnum(relid, target);
-			if (cr->target == InvalidAttrNumber)
-				elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
-			cr->target_type = get_atttype(relid, cr->target);
-			cr->expr = expr_compile(expression, scope, cr->target_type,
-									TupleDescAttr(RelationGetDescr(rel),
-												  cr->target - 1)->atttypmod,
-									rs->cxt);
+			cr->expr = expr_compile_chain(stages, scope, rs->cxt);
 		}
 		MemoryContextSwitchTo(old);
+		AtEOXact_GUC(true, nestlevel);
 	}
 	PG_CATCH();
 	{
@@ -366,6 +440,42 @@ writer_is_new(RuleSet *rs)
 	return false;
 }
 
+static bool
+row_needs_backfill(HeapTuple tuple, TupleDesc tupdesc, AttrNumber marker)
+{
+	bool		isnull;
+	Datum		mark = heap_getattr(tuple, marker, tupdesc, &isnull);
+
+	return !isnull && DatumGetBool(mark);
+}
+
+static void
+apply_up_to_unset(RuleSet *rs, HeapTuple oldtuple, TupleDesc tupdesc,
+				  Datum *values, bool *nulls, bool *replace)
+{
+	Datum	   *oldvalues = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *oldnulls = palloc(sizeof(bool) * tupdesc->natts);
+
+	heap_deform_tuple(oldtuple, tupdesc, oldvalues, oldnulls);
+	for (int i = 0; i < rs->nrules; i++)
+	{
+		CompiledRule *cr = &rs->rules[i];
+		int			t = cr->target - 1;
+		Form_pg_attribute att = TupleDescAttr(tupdesc, t);
+		bool		isnull;
+
+		if (!cr->up)
+			continue;
+		/* set by this UPDATE: the writer's value stands */
+		if (nulls[t] != oldnulls[t] ||
+			(!nulls[t] && !datumIsEqual(values[t], oldvalues[t], att->attbyval, att->attlen)))
+			continue;
+		values[t] = expr_eval(cr->expr, values, nulls, &isnull);
+		nulls[t] = isnull;
+		replace[t] = true;
+	}
+}
+
 Datum
 pgroll_sync_trigger(PG_FUNCTION_ARGS)
 {
@@ -400,6 +510,14 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	rs->busy = true;
 	PG_TRY();
 	{
+		/*
+		 * A new writer updating a row the backfill has not reached: the new
+		 * columns it does not set still need "up" from the old values.
+		 */
+		if (is_new && rs->marker > 0 && TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+			row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker))
+			apply_up_to_unset(rs, td->tg_trigtuple, tupdesc, values, nulls, replace);
+
 		for (int i = 0; i < rs->nrules; i++)
 		{
 			CompiledRule *cr = &rs->rules[i];

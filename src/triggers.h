@@ -26,8 +26,8 @@ typedef struct SyncRule
 {
 	bool		up;
 	char	   *target;			/* physical column name */
-	char	   *expression;
-	List	   *scope;			/* ExprColumn * */
+	List	   *stages;			/* ExprStage *; type InvalidOid: the target's */
+	List	   *scope;			/* ExprColumn *, seen by the first stage */
 } SyncRule;
 
 /* A step to queue after the table's backfill (or at once, without one) */
@@ -50,11 +50,21 @@ typedef struct TableSync
 typedef struct SyncPlan
 {
 	List	   *tables;			/* TableSync * */
+	List	   *copies;			/* ColumnCopy * (ops/copies.h) */
 } SyncPlan;
 
 extern TableSync *sync_table(SyncPlan *plan, Oid relid);
 extern void sync_add_rule(TableSync *table, bool up, const char *target,
 						  const char *expression, List *scope);
+
+/*
+ * Add a stage to the rule (up, target), creating it if needed: appended
+ * (up: later operations apply after earlier ones) or prepended (down: the
+ * reverse); a prepended stage's scope becomes the rule's.
+ */
+extern void sync_add_stage(TableSync *table, bool up, const char *target,
+						   const char *name, const char *expression,
+						   Oid type, int32 typmod, List *scope, bool prepend);
 extern void sync_add_job(TableSync *table, const char *description,
 						 const char *command, const char *index_name);
 

@@ -509,20 +509,15 @@ pgroll_launcher_main(Datum main_arg)
 		}
 		if (WaitForBackgroundWorkerStartup(handle, &pid) == BGWH_STARTED)
 			(void) WaitForBackgroundWorkerShutdown(handle);
-		if (ShutdownRequestPending)
-			proc_exit(0);
+		HandleMainLoopInterrupts();
 	}
 
-	while (!ShutdownRequestPending)
+	for (;;)
 	{
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		/* reload, shutdown, and the barriers DROP DATABASE waits for */
+		HandleMainLoopInterrupts();
 	}
-	proc_exit(0);
 }

@@ -192,6 +192,8 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 	mc->name = pstrdup(col->name);
 	mc->physical = plan.physical;
 	mc->view_default = col->default_expr;
+	mc->type = plan.typid;
+	mc->typmod = plan.typmod;
 	table->columns = lappend(table->columns, mc);
 	if (col->check)
 		table->constraints = lappend(table->constraints, col->check->name);

@@ -126,6 +126,13 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 		mc->name = pstrdup(col->name);
 		mc->physical = pstrdup(col->name);
 		mc->view_default = col->default_expr;
+		if (!ctx->execute)
+		{
+			bool		serial;
+
+			op_resolve_type(col->type, &mc->type, &mc->typmod, &serial,
+							psprintf("%s.type", path));
+		}
 		table->columns = lappend(table->columns, mc);
 		if (col->check)
 			table->constraints = lappend(table->constraints, col->check->name);

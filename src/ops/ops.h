@@ -66,6 +66,10 @@ extern const OpMethods raw_sql_methods;
 extern const OpMethods add_column_methods;
 extern const OpMethods create_index_methods;
 extern const OpMethods drop_index_methods;
+extern const OpMethods alter_column_methods;
+extern const OpMethods create_constraint_methods;
+extern const OpMethods drop_constraint_methods;
+extern const OpMethods drop_multicolumn_constraint_methods;
 
 /* Helpers shared by the operations (registry.c) */
 

@@ -29,6 +29,10 @@ static const OpMethods *const methods_by_kind[PGROLL_NUM_OP_KINDS] = {
 	[PGROLL_OP_ADD_COLUMN] = &add_column_methods,
 	[PGROLL_OP_CREATE_INDEX] = &create_index_methods,
 	[PGROLL_OP_DROP_INDEX] = &drop_index_methods,
+	[PGROLL_OP_ALTER_COLUMN] = &alter_column_methods,
+	[PGROLL_OP_CREATE_CONSTRAINT] = &create_constraint_methods,
+	[PGROLL_OP_DROP_CONSTRAINT] = &drop_constraint_methods,
+	[PGROLL_OP_DROP_MULTICOLUMN_CONSTRAINT] = &drop_multicolumn_constraint_methods,
 };
 
 const OpMethods *

@@ -1,0 +1,984 @@
+/*-------------------------------------------------------------------------
+ *
+ * copies.c
+ *	  Rewriting a live column: the copy _pgroll_new_<col>.
+ *
+ * alter_column, create_constraint, drop_constraint and
+ * drop_multicolumn_constraint change a column that old clients still use.
+ * They work on a copy: at start the copy is added with everything of the
+ * column that still applies (default, NOT NULL, checks, unique and primary
+ * key constraints, foreign keys both ways, other indexes, comment, the
+ * sequence a serial owns, identity), the sync trigger keeps column and
+ * copy in step (up / down) and the backfill fills the copy.  Constraints
+ * are added NOT VALID and validated, indexes built concurrently, by the
+ * worker after the backfill.  At complete the old column is dropped and
+ * the copy takes its name, and every copied object its original name;
+ * at rollback the copy is dropped with everything on it.
+ *
+ * Several operations on one column share one copy: the first makes it,
+ * later ones change it (a second type change is refused: it would rewrite
+ * the table).
+ *
+ * src/ops/copies.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "ddl.h"
+#include "expr.h"
+#include "history.h"
+#include "jobs.h"
+#include "ops/constraint_sql.h"
+#include "ops/copies.h"
+
+#define NEW_COLUMN_PREFIX	PGROLL_PREFIX "new_"
+#define COPY_PREFIX			PGROLL_PREFIX "dup_"
+#define NOT_NULL_PREFIX		PGROLL_PREFIX "check_not_null_"
+
+/* ---------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------
+ */
+
+/* Rows of a catalog query, each a palloc'd array of strings */
+static List *
+query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	List	   *rows = NIL;
+	int			rc = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "catalog query failed: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			ncols = SPI_tuptable->tupdesc->natts;
+		char	  **row = palloc0(sizeof(char *) * ncols);
+
+		for (int j = 0; j < ncols; j++)
+			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
+		rows = lappend(rows, row);
+	}
+	return rows;
+}
+
+/* Is attnum in an int2[] text like "{1,2}"? */
+static bool
+attnum_in_list(const char *attnums, AttrNumber attnum)
+{
+	char	   *list = pstrdup(attnums);
+	char	   *tok;
+	char	   *save;
+
+	for (tok = strtok_r(list, "{},", &save); tok; tok = strtok_r(NULL, "{},", &save))
+	{
+		if (atoi(tok) == attnum)
+			return true;
+	}
+	return false;
+}
+
+/* The copy of an old column among a table's copies, or NULL */
+static ColumnCopy *
+copy_of(List *copies, AttrNumber old_attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+
+		if (copy->old_attnum == old_attnum)
+			return copy;
+	}
+	return NULL;
+}
+
+/* "a, _pgroll_new_b" from an int2[] text like "{1,2}", copied columns replaced */
+static char *
+column_list(Oid relid, const char *attnums, List *copies)
+{
+	StringInfoData buf;
+	char	   *list = pstrdup(attnums);
+	char	   *tok;
+	char	   *save;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	for (tok = strtok_r(list, "{},", &save); tok; tok = strtok_r(NULL, "{},", &save))
+	{
+		AttrNumber	attnum = (AttrNumber) atoi(tok);
+		ColumnCopy *copy = copy_of(copies, attnum);
+
+		appendStringInfo(&buf, "%s%s", first ? "" : ", ",
+						 copy ? quote_identifier(copy->physical) :
+						 quote_identifier(get_attname(relid, attnum, false)));
+		first = false;
+	}
+	return buf.data;
+}
+
+/* The scope for rewriting the table's own DDL text: physical names, copied columns replaced */
+static List *
+physical_scope(Oid relid, List *copies)
+{
+	List	   *scope = NIL;
+	ListCell   *lc;
+
+	foreach(lc, expr_scope_of_table(relid))
+	{
+		ExprColumn *col = lfirst(lc);
+		ColumnCopy *copy = copy_of(copies, col->attnum);
+
+		if (copy != NULL)
+			scope = expr_scope_add(scope, relid, copy->physical, col->name);
+		else
+			scope = lappend(scope, col);
+	}
+	return scope;
+}
+
+/* Rewrite an expression of the table onto the copies; NULL if it no longer compiles */
+static char *
+rewrite_onto_copy(const char *expr, Oid relid, List *copies)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	char	   *volatile result = NULL;
+
+	PG_TRY();
+	{
+		result = expr_to_table_sql(expr, relid, physical_scope(relid, copies), "copy");
+	}
+	PG_CATCH();
+	{
+		/* expr_to_table_sql ran in its own subtransaction: state is clean */
+		MemoryContextSwitchTo(oldcontext);
+		FlushErrorState();
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static const char *
+deferrable_clause(const char *deferrable, const char *deferred)
+{
+	if (strcmp(deferred, "t") == 0)
+		return " DEFERRABLE INITIALLY DEFERRED";
+	if (strcmp(deferrable, "t") == 0)
+		return " DEFERRABLE";
+	return "";
+}
+
+static const char *
+fk_action(const char *code)
+{
+	switch (code[0])
+	{
+		case 'r':
+			return "RESTRICT";
+		case 'c':
+			return "CASCADE";
+		case 'n':
+			return "SET NULL";
+		case 'd':
+			return "SET DEFAULT";
+		default:
+			return "NO ACTION";
+	}
+}
+
+static const char *
+fk_match(const char *code)
+{
+	return code[0] == 'f' ? "FULL" : code[0] == 'p' ? "PARTIAL" : "SIMPLE";
+}
+
+void
+column_copy_add_object(ColumnCopy *copy, const char *kind, Oid relid,
+					   const char *copy_name, const char *original,
+					   Oid original_relid, const char *clause)
+{
+	CopiedObject *obj = palloc0(sizeof(CopiedObject));
+
+	obj->kind = kind;
+	obj->relid = relid;
+	obj->copy_name = pstrdup(copy_name);
+	obj->original = pstrdup(original);
+	obj->original_relid = original_relid;
+	obj->clause = clause ? pstrdup(clause) : NULL;
+	copy->objects = lappend(copy->objects, obj);
+}
+
+/* ---------------------------------------------------------------------
+ * Copying the column's objects (start, execute mode)
+ * ---------------------------------------------------------------------
+ */
+
+/* The copied columns' old attnums (int2[]) and the constraints left out (oid[]) */
+static void
+copies_arrays(List *copies, Datum *attnums, Datum *without)
+{
+	Datum	   *a = palloc(sizeof(Datum) * (list_length(copies) + 1));
+	Datum	   *w = palloc(sizeof(Datum) * (list_length(copies) + 1));
+	int			na = 0;
+	int			nw = 0;
+	ListCell   *lc;
+
+	foreach(lc, copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+
+		a[na++] = Int16GetDatum(copy->old_attnum);
+		if (OidIsValid(copy->without_constraint))
+			w[nw++] = ObjectIdGetDatum(copy->without_constraint);
+	}
+	*attnums = PointerGetDatum(construct_array(a, na, INT2OID, sizeof(int16), true, TYPALIGN_SHORT));
+	*without = PointerGetDatum(construct_array(w, nw, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+
+static void
+copy_checks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
+{
+	Oid			argtypes[3] = {OIDOID, INT2ARRAYOID, OIDARRAYOID};
+	Datum		values[3];
+	char	   *rel = pgroll_relation_name(relid);
+	ColumnCopy *copy = linitial(copies);
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &values[2]);
+
+	foreach(lc, query_rows("SELECT conname, pg_catalog.pg_get_expr(conbin, conrelid), "
+						   "       connoinherit FROM pg_catalog.pg_constraint "
+						   "WHERE conrelid = $1 AND contype = 'c' AND conkey && $2 "
+						   "  AND oid <> ALL ($3) AND conname::text NOT LIKE '\\_pgroll\\_%' "
+						   "ORDER BY conname", 3, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		char	   *expr = rewrite_onto_copy(row[1], relid, copies);
+		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
+
+		/* a check the new type no longer satisfies is not copied */
+		if (expr == NULL ||
+			!pgroll_ddl_try(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s)%s NOT VALID",
+									 rel, quote_identifier(name), expr,
+									 strcmp(row[2], "t") == 0 ? " NO INHERIT" : "")))
+			continue;
+		sync_add_job(sync, psprintf("validate check %s", row[0]),
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
+							  quote_identifier(name)), NULL);
+		column_copy_add_object(copy, "check", relid, name, row[0], InvalidOid, NULL);
+	}
+}
+
+/* Unique and primary key constraints: a unique index on the copy, built concurrently */
+static void
+copy_unique(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
+{
+	Oid			argtypes[3] = {OIDOID, INT2ARRAYOID, OIDARRAYOID};
+	Datum		values[3];
+	char	   *rel = pgroll_relation_name(relid);
+	ColumnCopy *copy = linitial(copies);
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &values[2]);
+
+	foreach(lc, query_rows("SELECT c.conname, c.contype, c.conkey::text, "
+						   "  (SELECT pg_catalog.array_agg(k)::text FROM pg_catalog.unnest(i.indkey) "
+						   "     WITH ORDINALITY u(k, n) WHERE n > i.indnkeyatts), "
+						   "  i.indnullsnotdistinct, c.condeferrable, c.condeferred, "
+						   "  pg_catalog.array_to_string(ic.reloptions, ', ') "
+						   "FROM pg_catalog.pg_constraint c "
+						   "JOIN pg_catalog.pg_index i ON i.indexrelid = c.conindid "
+						   "JOIN pg_catalog.pg_class ic ON ic.oid = c.conindid "
+						   "WHERE c.conrelid = $1 AND c.contype IN ('u', 'p') "
+						   "  AND (c.conkey && $2 OR i.indkey::pg_catalog.int2[] && $2) AND c.oid <> ALL ($3) "
+						   "ORDER BY c.conname", 3, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		char	   *index = op_internal_name(COPY_PREFIX, row[0]);
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)",
+						 quote_identifier(index), rel,
+						 column_list(relid, row[2], copies));
+		if (row[3] != NULL)
+			appendStringInfo(&sql, " INCLUDE (%s)",
+							 column_list(relid, row[3], copies));
+		if (strcmp(row[4], "t") == 0)
+			appendStringInfoString(&sql, " NULLS NOT DISTINCT");
+		if (row[7] != NULL && row[7][0] != '\0')
+			appendStringInfo(&sql, " WITH (%s)", row[7]);
+		sync_add_job(sync, psprintf("copy of %s", row[0]), sql.data, index);
+		column_copy_add_object(copy, row[1][0] == 'p' ? "primary_key" : "unique",
+							   relid, index, row[0], InvalidOid,
+							   deferrable_clause(row[5], row[6]));
+		if (row[1][0] == 'p')
+		{
+			ListCell   *lc2;
+
+			/* a primary key column of the table that is being copied */
+			foreach(lc2, copies)
+			{
+				ColumnCopy *c2 = lfirst(lc2);
+
+				if (attnum_in_list(row[2], c2->old_attnum))
+					column_copy_set_not_null(ctx, c2, true);
+			}
+		}
+	}
+}
+
+/* Foreign keys of the table that use the column */
+static void
+copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
+{
+	Oid			argtypes[3] = {OIDOID, INT2ARRAYOID, OIDARRAYOID};
+	Datum		values[3];
+	char	   *rel = pgroll_relation_name(relid);
+	ColumnCopy *copy = linitial(copies);
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &values[2]);
+
+	foreach(lc, query_rows("SELECT c.conname, c.conkey::text, c.confrelid, c.confkey::text, "
+						   "  c.confmatchtype, c.confdeltype, c.confupdtype, "
+						   "  c.confdelsetcols::text, c.condeferrable, c.condeferred "
+						   "FROM pg_catalog.pg_constraint c "
+						   "WHERE c.conrelid = $1 AND c.contype = 'f' AND c.conkey && $2 "
+						   "  AND c.oid <> ALL ($3) ORDER BY c.conname", 3, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		Oid			confrelid = (Oid) strtoul(row[2], NULL, 10);
+		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
+						 "REFERENCES %s (%s) MATCH %s ON DELETE %s",
+						 rel, quote_identifier(name),
+						 column_list(relid, row[1], copies),
+						 pgroll_relation_name(confrelid),
+						 column_list(confrelid, row[3], NIL),
+						 fk_match(row[4]), fk_action(row[5]));
+		if (row[7] != NULL)
+			appendStringInfo(&sql, " (%s)",
+							 column_list(relid, row[7], copies));
+		appendStringInfo(&sql, " ON UPDATE %s%s NOT VALID", fk_action(row[6]),
+						 deferrable_clause(row[8], row[9]));
+		if (!pgroll_ddl_try(sql.data))
+			continue;			/* the new type cannot reference the old target */
+		sync_add_job(sync, psprintf("validate foreign key %s", row[0]),
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
+							  quote_identifier(name)), NULL);
+		column_copy_add_object(copy, "foreign_key", relid, name, row[0], InvalidOid, NULL);
+	}
+}
+
+/*
+ * Foreign keys of other tables that reference the column: once the copy's
+ * unique index is built (a job), they get a copy referencing the copy.
+ */
+static void
+copy_incoming_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		values[2];
+	Datum		unused;
+	char	   *rel = pgroll_relation_name(relid);
+	ColumnCopy *copy = linitial(copies);
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &unused);
+
+	foreach(lc, query_rows("SELECT c.conname, c.conrelid, c.conkey::text, c.confkey::text, "
+						   "  c.confmatchtype, c.confdeltype, c.confupdtype, "
+						   "  c.confdelsetcols::text, c.condeferrable, c.condeferred "
+						   "FROM pg_catalog.pg_constraint c "
+						   "WHERE c.confrelid = $1 AND c.contype = 'f' AND c.confkey && $2 "
+						   "ORDER BY c.conname", 2, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		Oid			conrelid = (Oid) strtoul(row[1], NULL, 10);
+		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
+		char	   *other = pgroll_relation_name(conrelid);
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
+						 "REFERENCES %s (%s) MATCH %s ON DELETE %s",
+						 other, quote_identifier(name),
+						 column_list(conrelid, row[2], NIL), rel,
+						 column_list(relid, row[3], copies),
+						 fk_match(row[4]), fk_action(row[5]));
+		if (row[7] != NULL)
+			appendStringInfo(&sql, " (%s)", column_list(conrelid, row[7], NIL));
+		appendStringInfo(&sql, " ON UPDATE %s%s NOT VALID", fk_action(row[6]),
+						 deferrable_clause(row[8], row[9]));
+		sync_add_job(sync, psprintf("copy of foreign key %s", row[0]), sql.data, NULL);
+		sync_add_job(sync, psprintf("validate foreign key %s", row[0]),
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", other,
+							  quote_identifier(name)), NULL);
+		column_copy_add_object(copy, "foreign_key", conrelid, name, row[0], conrelid, NULL);
+	}
+}
+
+/* Indexes on the column that no constraint owns */
+static void
+copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		values[2];
+	Datum		unused;
+	char	   *rel = pgroll_relation_name(relid);
+	ColumnCopy *copy = linitial(copies);
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &unused);
+
+	foreach(lc, query_rows("SELECT ic.relname, i.indexrelid, i.indisunique, am.amname, "
+						   "  i.indnkeyatts, i.indnatts, "
+						   "  pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
+						   "  pg_catalog.array_to_string(ic.reloptions, ', '), "
+						   "  i.indnullsnotdistinct "
+						   "FROM pg_catalog.pg_index i "
+						   "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+						   "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
+						   "WHERE i.indrelid = $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint "
+						   "      WHERE conindid = i.indexrelid AND contype IN ('p', 'u', 'x')) "
+						   "  AND ic.relname::text NOT LIKE '\\_pgroll\\_%' "
+						   "  AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+						   "      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+						   "        AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = ANY ($2)) "
+						   "ORDER BY ic.relname", 2, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		Oid			indexrelid = (Oid) strtoul(row[1], NULL, 10);
+		int			nkeys = atoi(row[4]);
+		int			natts = atoi(row[5]);
+		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
+		StringInfoData sql;
+		bool		ok = true;
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (",
+						 strcmp(row[2], "t") == 0 ? "UNIQUE " : "", quote_identifier(name),
+						 rel, quote_identifier(row[3]));
+		for (int k = 1; k <= natts && ok; k++)
+		{
+			Oid			argtypes2[2] = {OIDOID, INT4OID};
+			Datum		values2[2] = {ObjectIdGetDatum(indexrelid), Int32GetDatum(k)};
+			char	  **col;
+			char	   *expr;
+
+			/* the column or expression, then its collation, opclass and order */
+			col = linitial(query_rows("SELECT pg_catalog.pg_get_indexdef($1, $2, false), "
+									  "  CASE WHEN i.indkey[$2 - 1] <> 0 AND i.indcollation[$2 - 1] <> 0 "
+									  "        AND i.indcollation[$2 - 1] <> a.attcollation "
+									  "       THEN i.indcollation[$2 - 1]::pg_catalog.regcollation::text END, "
+									  "  CASE WHEN NOT opc.opcdefault THEN pg_catalog.quote_ident(n.nspname) "
+									  "       || '.' || pg_catalog.quote_ident(opc.opcname) END, "
+									  "  (i.indoption[$2 - 1] & 1) <> 0, (i.indoption[$2 - 1] & 2) <> 0 "
+									  "FROM pg_catalog.pg_index i "
+									  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+									  "      AND a.attnum = i.indkey[$2 - 1] "
+									  "LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[$2 - 1] "
+									  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = opc.opcnamespace "
+									  "WHERE i.indexrelid = $1",
+									  2, argtypes2, values2));
+			expr = rewrite_onto_copy(col[0], relid, copies);
+			if (expr == NULL)
+			{
+				ok = false;
+				break;
+			}
+			if (k == nkeys + 1)
+				appendStringInfoString(&sql, ") INCLUDE (");
+			else if (k > 1)
+				appendStringInfoString(&sql, ", ");
+			if (k > nkeys)
+			{
+				/* INCLUDE takes plain columns */
+				appendStringInfoString(&sql, expr);
+				continue;
+			}
+			appendStringInfo(&sql, "(%s)", expr);
+			if (col[1] != NULL)
+				appendStringInfo(&sql, " COLLATE %s", col[1]);
+			if (col[2] != NULL)
+				appendStringInfo(&sql, " %s", col[2]);
+			if (col[3] != NULL && strcmp(col[3], "t") == 0)
+				appendStringInfoString(&sql, " DESC");
+			if (col[4] != NULL)
+				appendStringInfoString(&sql, strcmp(col[4], "t") == 0 ?
+									   (strcmp(col[3], "t") == 0 ? "" : " NULLS FIRST") :
+									   (strcmp(col[3], "t") == 0 ? " NULLS LAST" : ""));
+		}
+		appendStringInfoChar(&sql, ')');
+		if (strcmp(row[8], "t") == 0)
+			appendStringInfoString(&sql, " NULLS NOT DISTINCT");
+		if (row[7] != NULL && row[7][0] != '\0')
+			appendStringInfo(&sql, " WITH (%s)", row[7]);
+		if (row[6] != NULL)
+		{
+			char	   *pred = rewrite_onto_copy(row[6], relid, copies);
+
+			if (pred == NULL)
+				ok = false;
+			else
+				appendStringInfo(&sql, " WHERE %s", pred);
+		}
+		if (!ok)
+			continue;			/* does not apply to the new type */
+		sync_add_job(sync, psprintf("copy of index %s", row[0]), sql.data, name);
+		column_copy_add_object(copy, "index", relid, name, row[0], InvalidOid, NULL);
+	}
+}
+
+/* A sequence the column owns (serial) must not go when the old column does */
+static void
+copy_sequence_ownership(ColumnCopy *copy)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(copy->relid), Int16GetDatum(copy->old_attnum)};
+	ListCell   *lc;
+
+	foreach(lc, query_rows("SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
+						   "       pg_catalog.quote_ident(s.relname) FROM pg_catalog.pg_depend d "
+						   "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+						   "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
+						   "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+						   "  AND d.refobjid = $1 AND d.refobjsubid = $2 AND d.deptype = 'a'",
+						   2, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+
+		column_copy_add_object(copy, "sequence", copy->relid, row[0], row[0], InvalidOid, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Making and changing copies
+ * ---------------------------------------------------------------------
+ */
+
+ColumnCopy *
+column_copy_find(OpContext *ctx, ModelTable *table, ModelColumn *column)
+{
+	ListCell   *lc;
+
+	if (column->source == NULL)
+		return NULL;
+	foreach(lc, ctx->sync->copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+
+		if (copy->relid == table->relid && strcmp(copy->physical, column->physical) == 0)
+			return copy;
+	}
+	return NULL;
+}
+
+void
+column_copy_set_not_null(OpContext *ctx, ColumnCopy *copy, bool not_null)
+{
+	char	   *rel;
+
+	if (copy == NULL || copy->not_null == not_null)
+		return;
+	copy->not_null = not_null;
+	if (!ctx->execute)
+		return;
+	rel = pgroll_relation_name(copy->relid);
+	if (not_null)
+	{
+		copy->not_null_check = op_internal_name(NOT_NULL_PREFIX, copy->name);
+		pgroll_ddlf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+					rel, quote_identifier(copy->not_null_check),
+					quote_identifier(copy->physical));
+		sync_add_job(sync_table(ctx->sync, copy->relid),
+					 psprintf("validate NOT NULL of %s", copy->name),
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
+							  quote_identifier(copy->not_null_check)), NULL);
+	}
+	else if (copy->not_null_check != NULL)
+	{
+		pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT %s", rel,
+					quote_identifier(copy->not_null_check));
+		copy->not_null_check = NULL;
+	}
+}
+
+ColumnCopy *
+column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions *opts)
+{
+	ColumnCopy *copy = column_copy_find(ctx, table, column);
+	Oid			type = OidIsValid(opts->type) ? opts->type : column->type;
+	int32		typmod = OidIsValid(opts->type) ? opts->typmod : column->typmod;
+	char	   *rel;
+	TableSync  *sync;
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2];
+	char	  **att;
+
+	if (column->source != NULL || pgroll_is_internal_name(column->physical))
+	{
+		if (OidIsValid(opts->type) &&
+			(opts->type != column->type || opts->typmod != column->typmod))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("column \"%s\" already changes in this migration; "
+							"its type can only change once", column->name),
+					 errhint("Change the type in the first operation on the column.")));
+		if (column->source == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("column \"%s\" is added by this migration", column->name),
+					 errhint("Give the column its final definition in add_column.")));
+		if (copy != NULL && opts->drop_not_null)
+			column_copy_set_not_null(ctx, copy, false);
+		return copy;
+	}
+
+	column->source = column->physical;
+	column->physical = op_internal_name(NEW_COLUMN_PREFIX, column->name);
+	column->type = type;
+	column->typmod = typmod;
+	if (!ctx->execute)
+	{
+		/* validate: a placeholder, so that later operations see the copy */
+		copy = palloc0(sizeof(ColumnCopy));
+		copy->relid = table->relid;
+		copy->name = pstrdup(column->name);
+		copy->physical = column->physical;
+		ctx->sync->copies = lappend(ctx->sync->copies, copy);
+		return copy;
+	}
+
+	rel = pgroll_relation_name(table->relid);
+	sync = sync_table(ctx->sync, table->relid);
+	sync->backfill = true;
+
+	copy = palloc0(sizeof(ColumnCopy));
+	copy->relid = table->relid;
+	copy->old_attnum = get_attnum(table->relid, column->source);
+	copy->name = pstrdup(column->name);
+	copy->physical = column->physical;
+	ctx->sync->copies = lappend(ctx->sync->copies, copy);
+
+	values[0] = ObjectIdGetDatum(table->relid);
+	values[1] = Int16GetDatum(copy->old_attnum);
+	att = linitial(query_rows("SELECT a.attnotnull, a.attidentity, "
+							  "  CASE WHEN a.attgenerated = '' THEN "
+							  "       pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
+							  "  pg_catalog.col_description(a.attrelid, a.attnum), "
+							  "  CASE WHEN a.attcollation <> t.typcollation "
+							  "       THEN a.attcollation::pg_catalog.regcollation::text END, "
+							  "  pg_catalog.pg_get_serial_sequence($1::pg_catalog.regclass::text, "
+							  "                                    a.attname) "
+							  "FROM pg_catalog.pg_attribute a "
+							  "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+							  "LEFT JOIN pg_catalog.pg_attrdef d "
+							  "       ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+							  "WHERE a.attrelid = $1 AND a.attnum = $2",
+							  2, argtypes, values));
+
+	pgroll_ddlf("ALTER TABLE %s ADD COLUMN %s %s%s", rel, quote_identifier(copy->physical),
+				format_type_with_typemod(type, typmod),
+				att[4] && type == get_atttype(table->relid, copy->old_attnum) ?
+				psprintf(" COLLATE %s", att[4]) : "");
+	copy->new_attnum = get_attnum(table->relid, copy->physical);
+
+	/* an identity hands out its sequence's values until complete restores it */
+	if (att[1][0] != '\0')
+	{
+		copy->identity = att[1][0];
+		(void) pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT "
+									   "pg_catalog.nextval(%s::pg_catalog.regclass)",
+									   rel, quote_identifier(copy->physical),
+									   pgroll_literal(att[5])));
+	}
+	else if (att[2] != NULL)
+		(void) pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+									   rel, quote_identifier(copy->physical), att[2]));
+	if (att[3] != NULL)
+		pgroll_ddlf("COMMENT ON COLUMN %s.%s IS %s", rel, quote_identifier(copy->physical),
+					pgroll_literal(att[3]));
+
+	copy->without_constraint = opts->without_constraint;
+	copy_sequence_ownership(copy);
+	if (strcmp(att[0], "t") == 0 && !opts->drop_not_null)
+		column_copy_set_not_null(ctx, copy, true);
+	return copy;
+}
+
+void
+column_copies_finish(OpContext *ctx)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (!ctx->execute)
+		return;
+	foreach(lc, ctx->sync->copies)
+		relids = list_append_unique_oid(relids, ((ColumnCopy *) lfirst(lc))->relid);
+
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		List	   *copies = NIL;
+		TableSync  *sync = sync_table(ctx->sync, relid);
+		ListCell   *lcopy;
+
+		foreach(lcopy, ctx->sync->copies)
+		{
+			ColumnCopy *copy = lfirst(lcopy);
+
+			if (copy->relid == relid)
+				copies = lappend(copies, copy);
+		}
+		copy_checks(ctx, relid, copies, sync);
+		copy_unique(ctx, relid, copies, sync);
+		copy_outgoing_fks(ctx, relid, copies, sync);
+		copy_incoming_fks(ctx, relid, copies, sync);
+		copy_indexes(ctx, relid, copies, sync);
+	}
+}
+
+List *
+op_table_scope_old(OpContext *ctx, ModelTable *table)
+{
+	List	   *scope = NIL;
+	ListCell   *lc;
+
+	foreach(lc, table->columns)
+	{
+		ModelColumn *col = lfirst(lc);
+
+		if (!col->hidden)
+			scope = expr_scope_add(scope, table->relid,
+								   col->source ? col->source : col->physical, col->name);
+	}
+	return scope;
+}
+
+/* ---------------------------------------------------------------------
+ * Persisting, completing, rolling back
+ * ---------------------------------------------------------------------
+ */
+
+void
+column_copies_save(SyncPlan *plan, const char *schema, const char *migration)
+{
+	ListCell   *lc;
+
+	foreach(lc, plan->copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+		Oid			argtypes[8] = {TEXTOID, TEXTOID, OIDOID, INT2OID, INT2OID, TEXTOID,
+		BOOLOID, CHAROID};
+		Datum		values[8];
+		ListCell   *lo;
+
+		values[0] = CStringGetTextDatum(schema);
+		values[1] = CStringGetTextDatum(migration);
+		values[2] = ObjectIdGetDatum(copy->relid);
+		values[3] = Int16GetDatum(copy->old_attnum);
+		values[4] = Int16GetDatum(copy->new_attnum);
+		values[5] = CStringGetTextDatum(copy->name);
+		values[6] = BoolGetDatum(copy->not_null);
+		values[7] = CharGetDatum(copy->identity);
+		run_as_owner("INSERT INTO pgroll.column_copies (schema, migration, relid, old_attnum, "
+					 "  new_attnum, name, not_null, identity) "
+					 "VALUES ($1::name, $2, $3, $4, $5, $6, $7, $8)",
+					 8, argtypes, values, NULL);
+
+		foreach(lo, copy->objects)
+		{
+			CopiedObject *obj = lfirst(lo);
+			Oid			otypes[8] = {TEXTOID, TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID,
+			OIDOID, TEXTOID};
+			Datum		ovalues[8];
+			char		onulls[8] = {' ', ' ', ' ', ' ', ' ', ' ',
+				OidIsValid(obj->original_relid) ? ' ' : 'n', obj->clause ? ' ' : 'n'};
+
+			ovalues[0] = CStringGetTextDatum(schema);
+			ovalues[1] = CStringGetTextDatum(migration);
+			ovalues[2] = ObjectIdGetDatum(obj->relid);
+			ovalues[3] = CStringGetTextDatum(obj->kind);
+			ovalues[4] = CStringGetTextDatum(obj->copy_name);
+			ovalues[5] = CStringGetTextDatum(obj->original);
+			ovalues[6] = ObjectIdGetDatum(obj->original_relid);
+			ovalues[7] = obj->clause ? CStringGetTextDatum(obj->clause) : (Datum) 0;
+			run_as_owner("INSERT INTO pgroll.copied_objects (schema, migration, relid, kind, "
+						 "  copy_name, original, original_relid, clause) "
+						 "VALUES ($1::name, $2, $3, $4, $5, $6, $7, $8)",
+						 8, otypes, ovalues, onulls);
+		}
+	}
+}
+
+/* Rows of pgroll.column_copies / copied_objects for the migration, as the owner */
+static List *
+owner_rows(const char *sql, const char *schema, const char *migration)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
+	List	   *rows = NIL;
+
+	run_as_owner(sql, 2, argtypes, values, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			ncols = SPI_tuptable->tupdesc->natts;
+		char	  **row = palloc0(sizeof(char *) * ncols);
+
+		for (int j = 0; j < ncols; j++)
+			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
+		rows = lappend(rows, row);
+	}
+	return rows;
+}
+
+/*
+ * Swap each copy in: the old column goes, the copy takes its name, NOT
+ * NULL for real (the validated check spares the scan), the copied objects
+ * their names, an identity comes back with its sequence's position.
+ */
+void
+column_copies_complete(const char *schema, const char *migration)
+{
+	List	   *objects = owner_rows("SELECT kind, relid, copy_name, original, original_relid, "
+									 "  clause FROM pgroll.copied_objects "
+									 "WHERE schema = $1::name AND migration = $2 ORDER BY position",
+									 schema, migration);
+	List	   *copies = owner_rows("SELECT relid, old_attnum, new_attnum, name, not_null, "
+									"  identity FROM pgroll.column_copies "
+									"WHERE schema = $1::name AND migration = $2 "
+									"ORDER BY relid, new_attnum",
+									schema, migration);
+	ListCell   *lc;
+
+	/* foreign keys of other tables on the old column, and sequences it owns */
+	foreach(lc, objects)
+	{
+		char	  **o = lfirst(lc);
+		Oid			relid = (Oid) strtoul(o[1], NULL, 10);
+
+		if (strcmp(o[0], "foreign_key") == 0 && o[4] != NULL)
+			pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+						pgroll_relation_name(relid), quote_identifier(o[3]));
+	}
+
+	foreach(lc, copies)
+	{
+		char	  **c = lfirst(lc);
+		Oid			relid = (Oid) strtoul(c[0], NULL, 10);
+		AttrNumber	old_attnum = (AttrNumber) atoi(c[1]);
+		AttrNumber	new_attnum = (AttrNumber) atoi(c[2]);
+		char	   *rel = pgroll_relation_name(relid);
+		char	   *name = c[3];
+		char	   *identity_start = NULL;
+		char	   *current;
+		ListCell   *lo;
+
+		foreach(lo, objects)
+		{
+			char	  **o = lfirst(lo);
+
+			if (strcmp(o[0], "sequence") == 0 && (Oid) strtoul(o[1], NULL, 10) == relid)
+				pgroll_ddlf("ALTER SEQUENCE %s OWNED BY %s.%s", o[2], rel,
+							pgroll_column_name(relid, new_attnum));
+		}
+		if (c[5][0] != '\0')
+		{
+			Oid			argtypes[2] = {OIDOID, INT2OID};
+			Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(old_attnum)};
+			char	  **seq;
+
+			seq = linitial(query_rows("SELECT pg_catalog.pg_sequence_last_value("
+									  "  pg_catalog.pg_get_serial_sequence($1::pg_catalog.regclass::text, "
+									  "    (SELECT attname FROM pg_catalog.pg_attribute "
+									  "     WHERE attrelid = $1 AND attnum = $2))::pg_catalog.regclass)",
+									  2, argtypes, values));
+			identity_start = seq[0] ? psprintf("%lld", atoll(seq[0]) + 1) : "1";
+		}
+
+		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
+		current = get_attname(relid, new_attnum, false);
+		if (pgroll_is_internal_name(current))
+			pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", rel,
+						quote_identifier(current), quote_identifier(name));
+		if (strcmp(c[4], "t") == 0)
+		{
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", rel,
+						pgroll_column_name(relid, new_attnum));
+			pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", rel,
+						quote_identifier(op_internal_name(NOT_NULL_PREFIX, name)));
+		}
+		if (identity_start != NULL)
+		{
+			char	   *col = pgroll_column_name(relid, new_attnum);
+
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", rel, col);
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY "
+						"(START WITH %s)", rel, col,
+						c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_start);
+		}
+	}
+
+	/* the copied objects take their names */
+	foreach(lc, objects)
+	{
+		char	  **o = lfirst(lc);
+		Oid			relid = (Oid) strtoul(o[1], NULL, 10);
+		char	   *rel = pgroll_relation_name(relid);
+		const char *copy = quote_identifier(o[2]);
+		const char *original = quote_identifier(o[3]);
+
+		if (strcmp(o[0], "check") == 0 || strcmp(o[0], "foreign_key") == 0)
+		{
+			if (strcmp(o[2], o[3]) != 0)
+				pgroll_ddlf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", rel, copy, original);
+		}
+		else if (strcmp(o[0], "index") == 0)
+			pgroll_ddlf("ALTER INDEX %s RENAME TO %s",
+						pgroll_qualified(get_namespace_name(get_rel_namespace(relid)), o[2]),
+						original);
+		else if (strcmp(o[0], "unique") == 0 || strcmp(o[0], "primary_key") == 0)
+			pgroll_ddlf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", rel, original,
+						strcmp(o[0], "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", copy,
+						o[5] ? o[5] : "");
+	}
+}
+
+/* Drop the copies with everything on them (copies of foreign keys elsewhere too) */
+void
+column_copies_rollback(const char *schema, const char *migration)
+{
+	ListCell   *lc;
+
+	foreach(lc, owner_rows("SELECT relid, new_attnum FROM pgroll.column_copies "
+						   "WHERE schema = $1::name AND migration = $2", schema, migration))
+	{
+		char	  **c = lfirst(lc);
+		Oid			relid = (Oid) strtoul(c[0], NULL, 10);
+		char	   *attname = get_attname(relid, (AttrNumber) atoi(c[1]), true);
+
+		if (attname != NULL)
+			pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s CASCADE",
+						pgroll_relation_name(relid), quote_identifier(attname));
+	}
+}
