@@ -596,3 +596,80 @@ BEGIN
     RETURN jobid;
 END
 $$;
+
+/* ---------------------------------------------------------------------
+ * Applying a list of migrations
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * pgroll's "migrate": apply the migrations of the list (a jsonb array of
+ * documents, each with its "name") that the schema has not applied yet, in
+ * order; each is started, its queued work waited for, and completed, the
+ * last one only if complete_last.  The schema's history must be a prefix
+ * of the list.  A procedure: it commits after each step, so CALL it
+ * outside a transaction block.
+ */
+CREATE PROCEDURE pgroll.migrate(migrations jsonb, schema text DEFAULT 'public',
+                                complete_last boolean DEFAULT true,
+                                timeout interval DEFAULT '1 hour')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    names text[];
+    applied text[];
+    total integer;
+    done integer;
+BEGIN
+    IF migrations IS NULL OR pg_catalog.jsonb_typeof(migrations) <> 'array'
+       OR pg_catalog.jsonb_array_length(migrations) = 0 THEN
+        RAISE EXCEPTION 'migrations: expected a non-empty array of migration documents'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT pg_catalog.array_agg(e.doc ->> 'name' ORDER BY e.n) INTO names
+    FROM pg_catalog.jsonb_array_elements(migrations) WITH ORDINALITY AS e(doc, n);
+    total := pg_catalog.array_length(names, 1);
+    FOR i IN 1 .. total LOOP
+        IF names[i] IS NULL THEN
+            RAISE EXCEPTION 'migrations[%].name: required', i - 1
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+
+    IF pgroll.is_active_migration_period(migrate.schema::name) THEN
+        RAISE EXCEPTION 'a migration for schema "%" is already in progress', migrate.schema
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Complete it or roll it back first.';
+    END IF;
+
+    WITH RECURSIVE h AS (
+        SELECT m.name, 1 AS depth FROM pgroll.migrations m
+        WHERE m.schema = migrate.schema::name AND m.parent IS NULL
+        UNION ALL
+        SELECT m.name, h.depth + 1 FROM pgroll.migrations m
+        JOIN h ON m.parent = h.name AND m.schema = migrate.schema::name
+    )
+    SELECT pg_catalog.array_agg(h.name ORDER BY h.depth) INTO applied FROM h;
+    done := coalesce(pg_catalog.array_length(applied, 1), 0);
+    FOR i IN 1 .. done LOOP
+        IF i > total OR names[i] IS DISTINCT FROM applied[i] THEN
+            RAISE EXCEPTION 'the history of schema "%" does not match the list of migrations',
+                migrate.schema
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('Migration %s of the history is "%s", the list has %s.',
+                                                 i, applied[i],
+                                                 coalesce(pg_catalog.quote_literal(names[i]), 'nothing'));
+        END IF;
+    END LOOP;
+
+    FOR i IN done + 1 .. total LOOP
+        PERFORM pgroll.start(migrations -> (i - 1), names[i], migrate.schema);
+        COMMIT;
+        IF i < total OR complete_last THEN
+            CALL pgroll.wait(migrate.schema, migrate.timeout);
+            PERFORM pgroll.complete(migrate.schema);
+            COMMIT;
+        END IF;
+    END LOOP;
+END
+$$;
