@@ -175,7 +175,28 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 					  DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 5, &isnull))));
 
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	/* a table never analyzed has no estimate: count it once (as the role), for progress */
+	if (SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $2 AND rows_total IS NULL",
+							  2, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1 &&
+		SPI_execute(psprintf("SELECT count(*) FROM %s", plan->table), true, 1) == SPI_OK_SELECT)
+	{
+		Datum		count = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		Oid			types[2] = {INT8OID, INT8OID};
+		Datum		args[2] = {Int64GetDatum(job->id), count};
+		Oid			save_userid;
+		int			save_sec;
+
+		GetUserIdAndSecContext(&save_userid, &save_sec);
+		SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+		SPI_execute_with_args("UPDATE pgroll.jobs SET rows_total = $2 WHERE id = $1",
+							  2, types, args, NULL, false, 0);
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+
+	SPI_execute_with_args("SELECT j.cursor FROM pgroll.jobs j WHERE j.id = $2",
+						  2, argtypes, values, NULL, true, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	cursor->started = !isnull;
 	if (!isnull)
 	{

@@ -6,10 +6,14 @@
  *
  * A migration must never sit in the lock queue in front of the
  * application's queries: a waiting ALTER TABLE blocks every later reader of
- * the table.  So each statement runs in its own subtransaction with
- * lock_timeout = pgroll.lock_timeout; when the lock is not granted the
- * subtransaction is rolled back, we sleep (exponential backoff with
- * jitter) and try again, until pgroll.lock_retry_timeout has passed.
+ * the table.  So each statement runs in its own subtransaction.  The lock
+ * on the table it changes is first tried without queueing; when it is
+ * taken, we wait (at most pgroll.lock_timeout) for the transactions
+ * holding it to end, which puts nobody behind us, and try again.  Other
+ * locks the statement needs are taken under lock_timeout =
+ * pgroll.lock_timeout.  A failed attempt rolls the subtransaction back,
+ * sleeps a little (exponential backoff with jitter) and tries again, until
+ * pgroll.lock_retry_timeout has passed.
  *
  * src/ddl.c
  *
@@ -18,10 +22,13 @@
 #include "pgroll.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/tablecmds.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "parser/parser.h"
+#include "storage/lmgr.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -35,6 +42,63 @@
 
 #define BACKOFF_START_MS	20
 #define BACKOFF_MAX_MS		2000
+
+/*
+ * The table a generated statement changes, and the lock it takes on it, so
+ * that the lock can be tried without queueing (InvalidOid if unknown).
+ */
+static Oid
+statement_target(const char *sql, LOCKMODE *mode)
+{
+	List	   *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
+	Node	   *stmt;
+	RangeVar   *rv = NULL;
+
+	if (list_length(stmts) != 1)
+		return InvalidOid;
+	stmt = linitial_node(RawStmt, stmts)->stmt;
+	*mode = AccessExclusiveLock;
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			rv = ((AlterTableStmt *) stmt)->relation;
+			*mode = AlterTableGetLockLevel(((AlterTableStmt *) stmt)->cmds);
+			break;
+		case T_RenameStmt:
+			rv = ((RenameStmt *) stmt)->relation;
+			break;
+		case T_CreateTrigStmt:
+			rv = ((CreateTrigStmt *) stmt)->relation;
+			*mode = ShareRowExclusiveLock;
+			break;
+		default:
+			break;
+	}
+	if (rv == NULL)
+		return InvalidOid;
+	return RangeVarGetRelid(rv, NoLock, true);
+}
+
+/*
+ * The table's lock is taken: wait, for at most lock_timeout, for the
+ * transactions holding it to end.  This waits on those transactions, not
+ * in the table's lock queue, so nobody queues behind us; then give up
+ * with lock_not_available and let the caller try again.
+ */
+static void
+wait_for_lock_holders(Oid relid, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+	VirtualTransactionId *holders;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	holders = GetLockConflicts(&tag, mode, NULL);
+	for (int i = 0; VirtualTransactionIdIsValid(holders[i]); i++)
+		(void) VirtualXactLock(holders[i], true);
+	ereport(ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 errmsg("could not obtain lock on relation \"%s\"", get_rel_name(relid))));
+}
 
 /*
  * Run sql once in a subtransaction with lock_timeout set.  Returns true on
@@ -57,6 +121,8 @@ run_in_subxact(const char *sql, bool quiet, const char *search_path,
 		char		timeout[32];
 		int			nestlevel = NewGUCNestLevel();
 		int			rc;
+		Oid			target;
+		LOCKMODE	mode;
 
 		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
 		(void) set_config_option("lock_timeout", timeout,
@@ -71,6 +137,14 @@ run_in_subxact(const char *sql, bool quiet, const char *search_path,
 			(void) set_config_option("client_min_messages", "warning",
 									 PGC_USERSET, PGC_S_SESSION,
 									 GUC_ACTION_SAVE, true, 0, false);
+
+		/*
+		 * Try the table's lock without queueing: a waiting ALTER TABLE would
+		 * hold up every later reader and writer of the table.
+		 */
+		target = statement_target(sql, &mode);
+		if (OidIsValid(target) && !ConditionalLockRelationOid(target, mode))
+			wait_for_lock_holders(target, mode);
 
 		rc = SPI_execute(sql, false, 0);
 		if (rc < 0)

@@ -74,7 +74,7 @@ jobs_enqueue_backfill(const char *schema, const char *migration,
 				 "(schema, migration, phase, kind, description, relid, roleid, "
 				 " batch_size, batch_delay, rows_total) "
 				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5, $6, $7, "
-				 "       greatest(c.reltuples, 0)::bigint "
+				 "       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END "
 				 "FROM pg_catalog.pg_class c WHERE c.oid = $4",
 				 7, argtypes, values, NULL);
 	jobs_launch_at_commit(schema);
