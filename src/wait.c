@@ -35,7 +35,7 @@ PG_FUNCTION_INFO_V1(pgroll_wait);
 typedef struct WorkState
 {
 	int64		pending;		/* queued or running jobs */
-	char	   *failure;		/* the latest finished job, if it failed */
+	char	   *failure;		/* a failed step that is the schema's business */
 } WorkState;
 
 /* Read the schema's queue; strings are copied into "into" to outlive SPI_commit */
@@ -48,13 +48,23 @@ read_work_state(const char *schema, MemoryContext into)
 	bool		isnull;
 	char	   *state;
 
+	/*
+	 * A failure counts while it is the schema's current business: a step of
+	 * the active migration, or a complete/rollback step queued after the
+	 * last migration started.
+	 */
 	SPI_execute_with_args("SELECT (SELECT count(*) FROM pgroll.jobs "
 						  "        WHERE schema = $1::name AND state IN ('queued', 'running')), "
-						  "       l.state, l.description || ': ' || coalesce(l.error, '') "
+						  "       f.state, f.description || ': ' || coalesce(f.error, '') "
 						  "FROM (SELECT 1) d LEFT JOIN LATERAL "
-						  "  (SELECT state, description, error FROM pgroll.jobs "
-						  "   WHERE schema = $1::name AND state IN ('done', 'failed') "
-						  "   ORDER BY id DESC LIMIT 1) l ON true",
+						  "  (SELECT j.state, j.description, j.error FROM pgroll.jobs j "
+						  "   WHERE j.schema = $1::name AND j.state = 'failed' "
+						  "     AND (j.migration = (SELECT m.name FROM pgroll.migrations m "
+						  "                         WHERE m.schema = $1::name AND NOT m.done) "
+						  "          OR (j.phase <> 'start' AND j.created_at >= "
+						  "              coalesce((SELECT max(m.created_at) FROM pgroll.migrations m "
+						  "                        WHERE m.schema = $1::name), '-infinity'))) "
+						  "   ORDER BY j.id DESC LIMIT 1) f ON true",
 						  1, argtypes, values, NULL, false, 1);
 	ws.pending = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));

@@ -575,6 +575,28 @@ copy_sequence_ownership(ColumnCopy *copy)
  * ---------------------------------------------------------------------
  */
 
+/* Does a default expression fit a type?  (validate mode: no DDL to try) */
+static bool
+default_fits(const char *expr, Oid type, int32 typmod)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile bool fits = true;
+
+	PG_TRY();
+	{
+		(void) expr_check_default(expr, type, typmod, "default");
+	}
+	PG_CATCH();
+	{
+		/* expr_check_default ran in its own subtransaction: state is clean */
+		MemoryContextSwitchTo(oldcontext);
+		FlushErrorState();
+		fits = false;
+	}
+	PG_END_TRY();
+	return fits;
+}
+
 ColumnCopy *
 column_copy_find(OpContext *ctx, ModelTable *table, ModelColumn *column)
 {
@@ -659,6 +681,11 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	column->typmod = typmod;
 	if (!ctx->execute)
 	{
+		/* a default that does not fit the new type is not kept */
+		if (column->view_default != NULL && OidIsValid(opts->type) &&
+			!default_fits(column->view_default, type, typmod))
+			column->view_default = NULL;
+
 		/* validate: a placeholder, so that later operations see the copy */
 		copy = palloc0(sizeof(ColumnCopy));
 		copy->relid = table->relid;
@@ -711,9 +738,10 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 									   rel, quote_identifier(copy->physical),
 									   pgroll_literal(att[5])));
 	}
-	else if (att[2] != NULL)
-		(void) pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-									   rel, quote_identifier(copy->physical), att[2]));
+	else if (att[2] != NULL &&
+			 !pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+									  rel, quote_identifier(copy->physical), att[2])))
+		column->view_default = NULL;	/* it does not fit the new type */
 	if (att[3] != NULL)
 		pgroll_ddlf("COMMENT ON COLUMN %s.%s IS %s", rel, quote_identifier(copy->physical),
 					pgroll_literal(att[3]));
