@@ -27,6 +27,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -208,7 +209,9 @@ transform(const char *sql, HookState *hs, Oid target_type, int32 target_typmod,
 	expr = transformExpr(pstate, raw, EXPR_KIND_SELECT_TARGET);
 	source_type = exprType(expr);
 
-	if (OidIsValid(target_type))
+	if (target_type == ANYOID)
+		;						/* any type: as it is */
+	else if (OidIsValid(target_type))
 	{
 		Node	   *coerced = coerce_to_target_type(pstate, expr, source_type,
 													target_type, target_typmod,
@@ -307,6 +310,7 @@ typedef struct CheckArgs
 	Oid			relid;			/* expr_to_table_sql */
 	char	   *result;
 	bool		volatile_expr;
+	bool		any_type;		/* expr_to_table_sql: not a condition */
 } CheckArgs;
 
 static void
@@ -325,7 +329,7 @@ bool
 expr_check_default(const char *sql, Oid target_type, int32 target_typmod,
 				   const char *path)
 {
-	CheckArgs	a = {sql, NIL, target_type, target_typmod, InvalidOid, NULL, false};
+	CheckArgs	a = {sql, NIL, target_type, target_typmod, InvalidOid, NULL, false, false};
 
 	with_path(path, check_fn, &a);
 	return a.volatile_expr;
@@ -360,7 +364,7 @@ void
 expr_check(const char *sql, List *scope, Oid target_type, int32 target_typmod,
 		   const char *path)
 {
-	CheckArgs	a = {sql, scope, target_type, target_typmod, InvalidOid, NULL, false};
+	CheckArgs	a = {sql, scope, target_type, target_typmod, InvalidOid, NULL, false, false};
 
 	with_path(path, check_fn, &a);
 }
@@ -371,7 +375,8 @@ to_table_sql_fn(void *arg)
 	CheckArgs  *a = arg;
 	HookState	hs = {a->scope, true, NULL, NULL};
 	bool		has_sublinks;
-	Node	   *expr = transform(a->sql, &hs, InvalidOid, -1, &has_sublinks);
+	Node	   *expr = transform(a->sql, &hs, a->any_type ? ANYOID : InvalidOid, -1,
+								 &has_sublinks);
 
 	if (has_sublinks)
 		ereport(ERROR,
@@ -385,7 +390,16 @@ to_table_sql_fn(void *arg)
 char *
 expr_to_table_sql(const char *sql, Oid relid, List *scope, const char *path)
 {
-	CheckArgs	a = {sql, scope, InvalidOid, -1, relid, NULL, false};
+	CheckArgs	a = {sql, scope, InvalidOid, -1, relid, NULL, false, false};
+
+	with_path(path, to_table_sql_fn, &a);
+	return a.result;
+}
+
+char *
+expr_rewrite_for_table(const char *sql, Oid relid, List *scope, const char *path)
+{
+	CheckArgs	a = {sql, scope, InvalidOid, -1, relid, NULL, false, true};
 
 	with_path(path, to_table_sql_fn, &a);
 	return a.result;

@@ -109,4 +109,8 @@ extern Datum expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls,
 extern char *expr_to_table_sql(const char *sql, Oid relid, List *scope,
 							   const char *path);
 
+/* The same for an expression of any type (an index column) */
+extern char *expr_rewrite_for_table(const char *sql, Oid relid, List *scope,
+									const char *path);
+
 #endif							/* PGROLL_EXPR_H */

@@ -145,16 +145,21 @@ physical_scope(Oid relid, List *copies)
 	return scope;
 }
 
-/* Rewrite an expression of the table onto the copies; NULL if it no longer compiles */
+/*
+ * Rewrite an expression of the table (a condition, or any expression) onto
+ * the copies; NULL if it no longer compiles.
+ */
 static char *
-rewrite_onto_copy(const char *expr, Oid relid, List *copies)
+rewrite_onto_copy(const char *expr, Oid relid, List *copies, bool condition)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	char	   *volatile result = NULL;
 
 	PG_TRY();
 	{
-		result = expr_to_table_sql(expr, relid, physical_scope(relid, copies), "copy");
+		result = condition ?
+			expr_to_table_sql(expr, relid, physical_scope(relid, copies), "copy") :
+			expr_rewrite_for_table(expr, relid, physical_scope(relid, copies), "copy");
 	}
 	PG_CATCH();
 	{
@@ -263,7 +268,7 @@ copy_checks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 						   "ORDER BY conname", 3, argtypes, values))
 	{
 		char	  **row = lfirst(lc);
-		char	   *expr = rewrite_onto_copy(row[1], relid, copies);
+		char	   *expr = rewrite_onto_copy(row[1], relid, copies, true);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 
 		/* a check the new type no longer satisfies is not copied */
@@ -499,7 +504,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 									  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = opc.opcnamespace "
 									  "WHERE i.indexrelid = $1",
 									  2, argtypes2, values2));
-			expr = rewrite_onto_copy(col[0], relid, copies);
+			expr = rewrite_onto_copy(col[0], relid, copies, false);
 			if (expr == NULL)
 			{
 				ok = false;
@@ -534,7 +539,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 			appendStringInfo(&sql, " WITH (%s)", row[7]);
 		if (row[6] != NULL)
 		{
-			char	   *pred = rewrite_onto_copy(row[6], relid, copies);
+			char	   *pred = rewrite_onto_copy(row[6], relid, copies, true);
 
 			if (pred == NULL)
 				ok = false;
@@ -944,6 +949,10 @@ column_copies_complete(const char *schema, const char *migration)
 			identity_start = seq[0] ? psprintf("%lld", atoll(seq[0]) + 1) : "1";
 		}
 
+		/* the copy's default uses the identity's sequence, which goes with the column */
+		if (identity_start != NULL)
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", rel,
+						pgroll_column_name(relid, new_attnum));
 		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
 		current = get_attname(relid, new_attnum, false);
 		if (pgroll_is_internal_name(current))
@@ -960,7 +969,6 @@ column_copies_complete(const char *schema, const char *migration)
 		{
 			char	   *col = pgroll_column_name(relid, new_attnum);
 
-			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", rel, col);
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY "
 						"(START WITH %s)", rel, col,
 						c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_start);
