@@ -191,6 +191,17 @@ use_schema_search_path(const char *schema)
 	return nestlevel;
 }
 
+/* A text datum in the given context (the caller's, outliving SPI_finish) */
+static text *
+cstring_to_text_in(MemoryContext context, const char *value)
+{
+	MemoryContext old = MemoryContextSwitchTo(context);
+	text	   *result = cstring_to_text(value);
+
+	MemoryContextSwitchTo(old);
+	return result;
+}
+
 static char *
 migration_name(PgrollMigration *migration, text *name_arg)
 {
@@ -233,6 +244,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	SyncPlan	sync = {0};
 	char	   *old_version_schema;
 	int			nestlevel;
+	MemoryContext caller;
 	text	   *result;
 
 	if (PG_ARGISNULL(0))
@@ -255,6 +267,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 										  migration->version_schema ?
 										  migration->version_schema : name);
 
+	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -292,7 +305,8 @@ pgroll_start(PG_FUNCTION_ARGS)
 	column_copies_save(&sync, schema, name);
 	AtEOXact_GUC(true, nestlevel);
 
-	result = cstring_to_text(version_schema);
+	/* SPI_finish frees what was allocated since SPI_connect */
+	result = cstring_to_text_in(caller, version_schema);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
@@ -373,8 +387,10 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	char	   *blocking;
 	bool		failed = false;
 	bool		refresh;
+	MemoryContext caller;
 	text	   *result;
 
+	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -411,7 +427,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 
 	history_mark_done(schema, active->name);
 
-	result = cstring_to_text(active->name);
+	result = cstring_to_text_in(caller, active->name);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
@@ -428,8 +444,10 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			nspid = target_schema(schema);
 	ActiveMigration *active;
+	MemoryContext caller;
 	text	   *result;
 
+	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -443,7 +461,7 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	(void) finish_operations(active, schema, nspid, false);
 	history_delete(schema, active->name);
 
-	result = cstring_to_text(active->name);
+	result = cstring_to_text_in(caller, active->name);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
