@@ -206,6 +206,30 @@ fk_match(const char *code)
 	return code[0] == 'f' ? "FULL" : code[0] == 'p' ? "PARTIAL" : "SIMPLE";
 }
 
+/*
+ * ALTER TABLE rel ADD CONSTRAINT name FOREIGN KEY (cols) REFERENCES ...
+ * NOT VALID, the referential options from a pg_constraint row's codes.
+ */
+static char *
+foreign_key_sql(const char *rel, const char *name, const char *cols,
+				const char *target, const char *target_cols, const char *set_cols,
+				const char *match, const char *on_delete, const char *on_update,
+				const char *deferrable, const char *deferred)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
+					 "REFERENCES %s (%s) MATCH %s ON DELETE %s",
+					 rel, quote_identifier(name), cols, target, target_cols,
+					 fk_match(match), fk_action(on_delete));
+	if (set_cols != NULL)
+		appendStringInfo(&sql, " (%s)", set_cols);
+	appendStringInfo(&sql, " ON UPDATE %s%s NOT VALID", fk_action(on_update),
+					 deferrable_clause(deferrable, deferred));
+	return sql.data;
+}
+
 void
 column_copy_add_object(ColumnCopy *copy, const char *kind, Oid relid,
 					   const char *copy_name, const char *original,
@@ -367,22 +391,14 @@ copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	  **row = lfirst(lc);
 		Oid			confrelid = (Oid) strtoul(row[2], NULL, 10);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
-		StringInfoData sql;
+		char	   *sql;
 
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
-						 "REFERENCES %s (%s) MATCH %s ON DELETE %s",
-						 rel, quote_identifier(name),
-						 column_list(relid, row[1], copies),
-						 pgroll_relation_name(confrelid),
-						 column_list(confrelid, row[3], NIL),
-						 fk_match(row[4]), fk_action(row[5]));
-		if (row[7] != NULL)
-			appendStringInfo(&sql, " (%s)",
-							 column_list(relid, row[7], copies));
-		appendStringInfo(&sql, " ON UPDATE %s%s NOT VALID", fk_action(row[6]),
-						 deferrable_clause(row[8], row[9]));
-		if (!pgroll_ddl_try(sql.data))
+		sql = foreign_key_sql(rel, name, column_list(relid, row[1], copies),
+							  pgroll_relation_name(confrelid),
+							  column_list(confrelid, row[3], NIL),
+							  row[7] ? column_list(relid, row[7], copies) : NULL,
+							  row[4], row[5], row[6], row[8], row[9]);
+		if (!pgroll_ddl_try(sql))
 			continue;			/* the new type cannot reference the old target */
 		sync_add_job(sync, psprintf("validate foreign key %s", row[0]),
 					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
@@ -419,20 +435,13 @@ copy_incoming_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		Oid			conrelid = (Oid) strtoul(row[1], NULL, 10);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 		char	   *other = pgroll_relation_name(conrelid);
-		StringInfoData sql;
+		char	   *sql;
 
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) "
-						 "REFERENCES %s (%s) MATCH %s ON DELETE %s",
-						 other, quote_identifier(name),
-						 column_list(conrelid, row[2], NIL), rel,
-						 column_list(relid, row[3], copies),
-						 fk_match(row[4]), fk_action(row[5]));
-		if (row[7] != NULL)
-			appendStringInfo(&sql, " (%s)", column_list(conrelid, row[7], NIL));
-		appendStringInfo(&sql, " ON UPDATE %s%s NOT VALID", fk_action(row[6]),
-						 deferrable_clause(row[8], row[9]));
-		sync_add_job(sync, psprintf("copy of foreign key %s", row[0]), sql.data, NULL);
+		sql = foreign_key_sql(other, name, column_list(conrelid, row[2], NIL), rel,
+							  column_list(relid, row[3], copies),
+							  row[7] ? column_list(conrelid, row[7], NIL) : NULL,
+							  row[4], row[5], row[6], row[8], row[9]);
+		sync_add_job(sync, psprintf("copy of foreign key %s", row[0]), sql, NULL);
 		sync_add_job(sync, psprintf("validate foreign key %s", row[0]),
 					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", other,
 							  quote_identifier(name)), NULL);
