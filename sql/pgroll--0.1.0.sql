@@ -454,11 +454,13 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH m AS (
-        SELECT name, done FROM pgroll.migrations
+        SELECT name, done, created_at FROM pgroll.migrations
         WHERE schema = $1::name AND name = pgroll.latest_migration($1::name)
     ), j AS (
+        -- this attempt's jobs: a rolled-back earlier one may share the name
         SELECT j.* FROM pgroll.jobs j, m
         WHERE j.schema = $1::name AND j.migration = m.name
+          AND j.created_at >= m.created_at
     )
     SELECT $1,
            pgroll.latest_version($1::name),
@@ -502,16 +504,17 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     active text;
+    started timestamptz;
     failure text;
 BEGIN
-    SELECT m.name INTO active FROM pgroll.migrations m
+    SELECT m.name, m.created_at INTO active, started FROM pgroll.migrations m
     WHERE m.schema = complete_if_ready.schema::name AND NOT m.done;
     IF active IS NULL THEN
         RETURN 'no active migration';
     END IF;
     SELECT j.description || ': ' || j.error INTO failure FROM pgroll.jobs j
     WHERE j.schema = complete_if_ready.schema::name AND j.migration = active
-      AND j.phase = 'start' AND j.state = 'failed'
+      AND j.phase = 'start' AND j.state = 'failed' AND j.created_at >= started
     ORDER BY j.id LIMIT 1;
     IF failure IS NOT NULL THEN
         RAISE WARNING 'pgroll migration "%" cannot complete: %', active, failure;
@@ -519,7 +522,8 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM pgroll.jobs j
                WHERE j.schema = complete_if_ready.schema::name AND j.migration = active
-                 AND j.phase = 'start' AND j.state IN ('queued', 'running')) THEN
+                 AND j.phase = 'start' AND j.state IN ('queued', 'running')
+                 AND j.created_at >= started) THEN
         RETURN 'waiting';
     END IF;
     PERFORM pgroll.complete(complete_if_ready.schema);

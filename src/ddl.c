@@ -9,8 +9,8 @@
  * the table.  So each statement runs in its own subtransaction.  The lock
  * on the table it changes is first tried without queueing; when it is
  * taken, we wait (at most pgroll.lock_timeout) for the transactions
- * holding it to end, which puts nobody behind us, and try again.  Other
- * locks the statement needs are taken under lock_timeout =
+ * holding it to end, which puts nobody behind us, and only then queue for
+ * it.  All locks the statement takes are under lock_timeout =
  * pgroll.lock_timeout.  A failed attempt rolls the subtransaction back,
  * sleeps a little (exponential backoff with jitter) and tries again, until
  * pgroll.lock_retry_timeout has passed.
@@ -79,11 +79,27 @@ statement_target(const char *sql, LOCKMODE *mode)
 	return RangeVarGetRelid(rv, NoLock, true);
 }
 
+/* Does this transaction hold the relation's lock in this mode or a stronger one? */
+static bool
+locked_by_me(Oid relid, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (LOCKMODE m = mode; m <= MaxLockMode; m++)
+	{
+		if (LockHeldByMe(&tag, m))
+			return true;
+	}
+	return false;
+}
+
 /*
- * The table's lock is taken: wait, for at most lock_timeout, for the
- * transactions holding it to end.  This waits on those transactions, not
- * in the table's lock queue, so nobody queues behind us; then give up
- * with lock_not_available and let the caller try again.
+ * The table's lock is taken: wait for the transactions holding it to end.
+ * This waits on those transactions, not in the table's lock queue, so
+ * nobody queues behind us while a long transaction holds the table.  Under
+ * lock_timeout: a holder that does not end in time raises
+ * lock_not_available, and the caller tries again later.
  */
 static void
 wait_for_lock_holders(Oid relid, LOCKMODE mode)
@@ -95,9 +111,6 @@ wait_for_lock_holders(Oid relid, LOCKMODE mode)
 	holders = GetLockConflicts(&tag, mode, NULL);
 	for (int i = 0; VirtualTransactionIdIsValid(holders[i]); i++)
 		(void) VirtualXactLock(holders[i], true);
-	ereport(ERROR,
-			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-			 errmsg("could not obtain lock on relation \"%s\"", get_rel_name(relid))));
 }
 
 /*
@@ -140,10 +153,17 @@ run_in_subxact(const char *sql, bool quiet, const char *search_path,
 
 		/*
 		 * Try the table's lock without queueing: a waiting ALTER TABLE would
-		 * hold up every later reader and writer of the table.
+		 * hold up every later reader and writer of the table.  If it is
+		 * taken, wait for its holders' transactions to end, then take it in
+		 * the statement (queueing, under lock_timeout, only behind the
+		 * transactions that started meanwhile: short ones, on a busy
+		 * table).  Not when this transaction already holds it (or a
+		 * stronger one): a conditional request would refuse because of the
+		 * sessions queued behind us.
 		 */
 		target = statement_target(sql, &mode);
-		if (OidIsValid(target) && !ConditionalLockRelationOid(target, mode))
+		if (OidIsValid(target) && !locked_by_me(target, mode) &&
+			!ConditionalLockRelationOid(target, mode))
 			wait_for_lock_holders(target, mode);
 
 		rc = SPI_execute(sql, false, 0);

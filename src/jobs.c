@@ -87,18 +87,32 @@ jobs_cancel(const char *schema, const char *migration)
 	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
 
 	/*
+	 * Cancel first, rows locked in id order (as the worker locks them), so
+	 * that the worker, interrupted below, finds its job cancelled rather
+	 * than recording a failure.
+	 */
+	run_as_owner("UPDATE pgroll.jobs SET state = 'cancelled', updated_at = pg_catalog.now(), "
+				 "  finished_at = pg_catalog.clock_timestamp() "
+				 "WHERE id IN (SELECT id FROM pgroll.jobs "
+				 "             WHERE schema = $1::name AND migration = $2 "
+				 "               AND state IN ('queued', 'running') "
+				 "             ORDER BY id FOR UPDATE) "
+				 "RETURNING worker_pid",
+				 2, argtypes, values, NULL);
+
+	/*
 	 * Interrupt the job the worker is running: a concurrent index build
 	 * waits for this very transaction's snapshot, and this transaction is
 	 * about to need locks the worker holds.
 	 */
-	run_as_owner("SELECT pg_catalog.pg_cancel_backend(worker_pid) FROM pgroll.jobs "
-				 "WHERE schema = $1::name AND migration = $2 AND state = 'running' "
-				 "  AND worker_pid IS NOT NULL",
-				 2, argtypes, values, NULL);
-	run_as_owner("UPDATE pgroll.jobs SET state = 'cancelled', updated_at = pg_catalog.now(), "
-				 "  finished_at = pg_catalog.clock_timestamp() "
-				 "WHERE schema = $1::name AND migration = $2 AND state IN ('queued', 'running')",
-				 2, argtypes, values, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		pid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			(void) DirectFunctionCall1(pg_cancel_backend, pid);
+	}
 }
 
 char *
@@ -108,10 +122,13 @@ jobs_blocking_complete(const char *schema, const char *migration, bool *failed)
 	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
 	char	   *state;
 
-	run_as_owner("SELECT state, description, error FROM pgroll.jobs "
-				 "WHERE schema = $1::name AND migration = $2 AND phase = 'start' "
-				 "  AND state IN ('queued', 'running', 'failed') "
-				 "ORDER BY state = 'failed' DESC, id LIMIT 1",
+	/* this attempt's jobs only: an earlier, rolled-back one may share the name */
+	run_as_owner("SELECT j.state, j.description, j.error FROM pgroll.jobs j "
+				 "JOIN pgroll.migrations m ON m.schema = j.schema AND m.name = j.migration "
+				 "WHERE j.schema = $1::name AND j.migration = $2 AND j.phase = 'start' "
+				 "  AND j.state IN ('queued', 'running', 'failed') "
+				 "  AND j.created_at >= m.created_at "
+				 "ORDER BY j.state = 'failed' DESC, j.id LIMIT 1",
 				 2, argtypes, values, NULL);
 	if (SPI_processed == 0)
 		return NULL;

@@ -250,6 +250,14 @@ finish_job(WorkerJob *job, const char *error)
 	begin_work("pgroll: recording a finished job");
 	values[0] = Int64GetDatum(job->id);
 	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	/* rows locked in id order, as rollback locks them: no deadlock */
+	if (error != NULL)
+		SPI_execute_with_args("SELECT j.id FROM pgroll.jobs j, pgroll.jobs f "
+							  "WHERE f.id = $1 AND (j.id = $1 OR (j.schema = f.schema "
+							  "  AND j.migration = f.migration AND j.phase = f.phase "
+							  "  AND j.state IN ('queued', 'running'))) "
+							  "ORDER BY j.id FOR UPDATE OF j",
+							  1, argtypes, values, NULL, false, 0);
 	SPI_execute_with_args("UPDATE pgroll.jobs SET "
 						  "  state = CASE WHEN $2 IS NULL THEN 'done' ELSE 'failed' END, "
 						  "  error = $2, finished_at = pg_catalog.clock_timestamp(), "

@@ -255,7 +255,7 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 		appendStringInfo(&fk, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) ", rel,
 						 quote_identifier(col->references->name),
 						 quote_identifier(plan.physical));
-		append_references(&fk, ctx, col->references);
+		append_references(&fk, ctx, col->references, NULL);
 		appendStringInfoString(&fk, " NOT VALID");
 		pgroll_ddl(fk.data);
 		sync_add_job(sync, psprintf("validate foreign key %s", col->references->name),

@@ -224,7 +224,7 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 		appendStringInfo(&fk, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) ", rel,
 						 quote_identifier(ac->references->name),
 						 quote_identifier(copy->physical));
-		append_references(&fk, ctx, ac->references);
+		append_references(&fk, ctx, ac->references, NULL);
 		appendStringInfoString(&fk, " NOT VALID");
 		pgroll_ddl(fk.data);
 		sync_add_job(sync, psprintf("validate foreign key %s", ac->references->name),

@@ -59,7 +59,8 @@ check_references(OpContext *ctx, PgrollForeignKey *fk, ModelTable *self,
 }
 
 void
-append_references(StringInfo sql, OpContext *ctx, PgrollForeignKey *fk)
+append_references(StringInfo sql, OpContext *ctx, PgrollForeignKey *fk,
+				  ModelTable *referencing)
 {
 	ModelTable *target = referenced_table(ctx, fk, NULL, "references");
 	List	   *physical = NIL;
@@ -73,7 +74,17 @@ append_references(StringInfo sql, OpContext *ctx, PgrollForeignKey *fk)
 					 pgroll_qualified(ctx->schema, target->physical),
 					 quoted_column_list(physical), fk->match_type, fk->on_delete);
 	if (fk->on_delete_set_columns != NIL)
-		appendStringInfo(sql, " (%s)", quoted_column_list(fk->on_delete_set_columns));
+	{
+		List	   *set_columns = NIL;
+
+		/* the referencing table's own columns: their physical names */
+		foreach(lc, fk->on_delete_set_columns)
+			set_columns = lappend(set_columns, referencing ?
+								  model_get_column(referencing, lfirst(lc),
+												   "references.on_delete_set_columns")->physical :
+								  lfirst(lc));
+		appendStringInfo(sql, " (%s)", quoted_column_list(set_columns));
+	}
 	appendStringInfo(sql, " ON UPDATE %s", fk->on_update);
 	if (fk->deferrable)
 		appendStringInfoString(sql, " DEFERRABLE");

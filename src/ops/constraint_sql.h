@@ -26,8 +26,13 @@ extern char *quoted_column_list(List *columns);
 extern void check_references(OpContext *ctx, PgrollForeignKey *fk,
 							 ModelTable *self, const char *path);
 
-/* REFERENCES t (c, ...) MATCH .. ON DELETE .. ON UPDATE .. [DEFERRABLE ..] */
-extern void append_references(StringInfo sql, OpContext *ctx, PgrollForeignKey *fk);
+/*
+ * REFERENCES t (c, ...) MATCH .. ON DELETE .. ON UPDATE .. [DEFERRABLE ..];
+ * on_delete_set_columns name columns of the referencing table, mapped to
+ * physical names when it is given (else used as they are).
+ */
+extern void append_references(StringInfo sql, OpContext *ctx, PgrollForeignKey *fk,
+							  ModelTable *referencing);
 
 /* [INCLUDE (..)] [WITH (..)] [USING INDEX TABLESPACE ..] */
 extern void append_index_parameters(StringInfo sql, PgrollIndexParameters *params);

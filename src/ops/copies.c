@@ -895,6 +895,56 @@ owner_rows(const char *sql, const char *schema, const char *migration)
 }
 
 /*
+ * The options of the old column's identity, to give the copy the same
+ * identity: it continues after the sequence's last value, with its
+ * increment, cache and cycling, and its bounds unless they were just the
+ * old type's defaults (a wider type then gets its own).
+ */
+static char *
+identity_options(Oid relid, AttrNumber old_attnum)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(old_attnum)};
+	char	  **seq;
+	StringInfoData buf;
+	int64		increment;
+	int64		last;
+	bool		default_min;
+	bool		default_max;
+
+	seq = linitial(query_rows("SELECT s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "
+							  "  pg_catalog.pg_sequence_last_value(s.seqrelid), s.seqstart, "
+							  "  s.seqmin = CASE WHEN s.seqincrement > 0 THEN 1 "
+							  "    WHEN s.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
+							  "    WHEN s.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype THEN -2147483648 "
+							  "    ELSE -9223372036854775808 END, "
+							  "  s.seqmax = CASE WHEN s.seqincrement < 0 THEN -1 "
+							  "    WHEN s.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype THEN 32767 "
+							  "    WHEN s.seqtypid = 'pg_catalog.int4'::pg_catalog.regtype THEN 2147483647 "
+							  "    ELSE 9223372036854775807 END "
+							  "FROM pg_catalog.pg_sequence s "
+							  "WHERE s.seqrelid = pg_catalog.pg_get_serial_sequence("
+							  "  $1::pg_catalog.regclass::text, "
+							  "  (SELECT attname FROM pg_catalog.pg_attribute "
+							  "   WHERE attrelid = $1 AND attnum = $2))::pg_catalog.regclass",
+							  2, argtypes, values));
+	increment = atoll(seq[0]);
+	last = seq[5] ? atoll(seq[5]) + increment : atoll(seq[6]);
+	default_min = strcmp(seq[7], "t") == 0;
+	default_max = strcmp(seq[8], "t") == 0;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "START WITH %lld INCREMENT BY %lld CACHE %s %s",
+					 (long long) last, (long long) increment, seq[3],
+					 strcmp(seq[4], "t") == 0 ? "CYCLE" : "NO CYCLE");
+	if (!default_min)
+		appendStringInfo(&buf, " MINVALUE %s", seq[1]);
+	if (!default_max)
+		appendStringInfo(&buf, " MAXVALUE %s", seq[2]);
+	return buf.data;
+}
+
+/*
  * Swap each copy in: the old column goes, the copy takes its name, NOT
  * NULL for real (the validated check spares the scan), the copied objects
  * their names, an identity comes back with its sequence's position.
@@ -932,7 +982,7 @@ column_copies_complete(const char *schema, const char *migration)
 		AttrNumber	new_attnum = (AttrNumber) atoi(c[2]);
 		char	   *rel = pgroll_relation_name(relid);
 		char	   *name = c[3];
-		char	   *identity_start = NULL;
+		char	   *identity_opts = NULL;
 		char	   *current;
 		ListCell   *lo;
 
@@ -945,21 +995,10 @@ column_copies_complete(const char *schema, const char *migration)
 							pgroll_column_name(relid, new_attnum));
 		}
 		if (c[5][0] != '\0')
-		{
-			Oid			argtypes[2] = {OIDOID, INT2OID};
-			Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(old_attnum)};
-			char	  **seq;
-
-			seq = linitial(query_rows("SELECT pg_catalog.pg_sequence_last_value("
-									  "  pg_catalog.pg_get_serial_sequence($1::pg_catalog.regclass::text, "
-									  "    (SELECT attname FROM pg_catalog.pg_attribute "
-									  "     WHERE attrelid = $1 AND attnum = $2))::pg_catalog.regclass)",
-									  2, argtypes, values));
-			identity_start = seq[0] ? psprintf("%lld", atoll(seq[0]) + 1) : "1";
-		}
+			identity_opts = identity_options(relid, old_attnum);
 
 		/* the copy's default uses the identity's sequence, which goes with the column */
-		if (identity_start != NULL)
+		if (identity_opts != NULL)
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", rel,
 						pgroll_column_name(relid, new_attnum));
 		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
@@ -974,13 +1013,12 @@ column_copies_complete(const char *schema, const char *migration)
 			pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", rel,
 						quote_identifier(op_internal_name(NOT_NULL_PREFIX, name)));
 		}
-		if (identity_start != NULL)
+		if (identity_opts != NULL)
 		{
 			char	   *col = pgroll_column_name(relid, new_attnum);
 
-			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY "
-						"(START WITH %s)", rel, col,
-						c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_start);
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (%s)",
+						rel, col, c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_opts);
 		}
 	}
 

@@ -200,7 +200,7 @@ create_constraint_start(PgrollOperation *op, OpContext *ctx)
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) ", rel,
 						 quote_identifier(cc->name), quoted_column_list(physical));
-		append_references(&sql, ctx, cc->references);
+		append_references(&sql, ctx, cc->references, table);
 		if (cc->deferrable)
 			appendStringInfoString(&sql, " DEFERRABLE");
 		if (cc->initially_deferred)

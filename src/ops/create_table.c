@@ -50,7 +50,7 @@ append_column(StringInfo sql, OpContext *ctx, PgrollColumn *col)
 	{
 		appendStringInfo(sql, " CONSTRAINT %s ",
 						 quote_identifier(col->references->name));
-		append_references(sql, ctx, col->references);
+		append_references(sql, ctx, col->references, NULL);
 	}
 }
 
@@ -77,7 +77,7 @@ append_table_constraint(StringInfo sql, OpContext *ctx, PgrollConstraint *con)
 			break;
 		case PGROLL_CONSTRAINT_FOREIGN_KEY:
 			appendStringInfo(sql, "FOREIGN KEY (%s) ", quoted_column_list(con->columns));
-			append_references(sql, ctx, con->references);
+			append_references(sql, ctx, con->references, NULL);
 			break;
 		case PGROLL_CONSTRAINT_EXCLUDE:
 			appendStringInfo(sql, "EXCLUDE USING %s (%s)",
