@@ -110,6 +110,11 @@ plan_column(PgrollOperation *op, OpContext *ctx, ModelTable *table, AddColumnPla
 	}
 	if (col->references)
 		check_references(ctx, col->references, NULL, op_path(ctx, "column.references"));
+	if (col->check)
+		model_check_not_reserved(col->check->name, op_path(ctx, "column.check.name"));
+	if (col->references)
+		model_check_not_reserved(col->references->name,
+								 op_path(ctx, "column.references.name"));
 	if (col->check && model_has_constraint(table, col->check->name))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

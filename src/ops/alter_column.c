@@ -69,6 +69,7 @@ static void
 check_constraint_name_free(OpContext *ctx, ModelTable *table, const char *name,
 						   const char *field)
 {
+	model_check_not_reserved(name, op_path(ctx, field));
 	if (model_has_constraint(table, name))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

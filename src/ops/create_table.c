@@ -120,6 +120,11 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 		model_check_column_absent(table, col->name, psprintf("%s.name", path));
 		if (col->references)
 			check_references(ctx, col->references, table, psprintf("%s.references", path));
+		if (col->check)
+			model_check_not_reserved(col->check->name, psprintf("%s.check.name", path));
+		if (col->references)
+			model_check_not_reserved(col->references->name,
+									 psprintf("%s.references.name", path));
 		has_pk_column |= col->pk;
 
 		mc = palloc0(sizeof(ModelColumn));
@@ -147,6 +152,7 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 		char	   *path = psprintf("%s.constraints[%d]", ctx->path, i++);
 		ListCell   *lcol;
 
+		model_check_not_reserved(con->name, psprintf("%s.name", path));
 		if (model_has_constraint(table, con->name))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
