@@ -39,8 +39,10 @@ build_and_install() {
     make -s install >/dev/null
 }
 
-# start_cluster DATADIR PORT DBNAME: a fresh cluster with pgroll and pg_cron
-# preloaded; DBNAME is created and is pg_cron's database.
+# start_cluster DATADIR PORT DBNAME [durable]: a fresh cluster with pgroll
+# and pg_cron preloaded; DBNAME is created and is pg_cron's database.  Tests
+# run without fsync; "durable" keeps fsync, synchronous_commit and
+# full_page_writes on, as a user runs (the benchmarks).
 start_cluster() {
     PGDATA=$1
     export PGHOST=/tmp PGPORT=$2 PGUSER=postgres
@@ -58,10 +60,20 @@ shared_preload_libraries = 'pgroll,pg_cron'
 cron.database_name = '$db'
 cron.host = '$PGHOST'
 max_worker_processes = 16
+CONF
+    if [ "${4:-}" = durable ]; then
+        cat >> "$PGDATA/postgresql.conf" <<CONF
+shared_buffers = 1GB
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+CONF
+    else
+        cat >> "$PGDATA/postgresql.conf" <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+    fi
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" \
         -w -t 60 start >/dev/null
     createdb "$db"

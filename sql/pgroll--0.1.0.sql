@@ -612,7 +612,9 @@ $$;
  * order; each is started, its queued work waited for, and completed, the
  * last one only if complete_last.  The schema's history must be a prefix
  * of the list.  A procedure: it commits after each step, so CALL it
- * outside a transaction block.
+ * outside a transaction block.  A procedure that commits cannot pin its
+ * search_path with SET; it runs as its caller, and its operators are
+ * qualified wherever the caller's path could offer a better match.
  */
 CREATE PROCEDURE pgroll.migrate(migrations jsonb, schema text DEFAULT 'public',
                                 complete_last boolean DEFAULT true,
@@ -630,7 +632,7 @@ BEGIN
         RAISE EXCEPTION 'migrations: expected a non-empty array of migration documents'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT pg_catalog.array_agg(e.doc ->> 'name' ORDER BY e.n) INTO names
+    SELECT pg_catalog.array_agg(e.doc OPERATOR(pg_catalog.->>) 'name' ORDER BY e.n) INTO names
     FROM pg_catalog.jsonb_array_elements(migrations) WITH ORDINALITY AS e(doc, n);
     total := pg_catalog.array_length(names, 1);
     FOR i IN 1 .. total LOOP
@@ -667,7 +669,7 @@ BEGIN
     END LOOP;
 
     FOR i IN done + 1 .. total LOOP
-        PERFORM pgroll.start(migrations -> (i - 1), names[i], migrate.schema);
+        PERFORM pgroll.start(migrations OPERATOR(pg_catalog.->) (i - 1), names[i], migrate.schema);
         COMMIT;
         IF i < total OR complete_last THEN
             CALL pgroll.wait(migrate.schema, migrate.timeout);

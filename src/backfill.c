@@ -22,9 +22,12 @@
  * scan.  A last sweep catches marked rows either walk missed (a row moved
  * by VACUUM FULL, say).
  *
- * The batch statement itself sets nothing but the mark: the BEFORE UPDATE
- * trigger computes the new values with "up", the same code path as an
- * application write.  Identity columns (GENERATED ALWAYS) are never
+ * The batch statement computes the new columns itself: its SET list is the
+ * sync trigger's "up" rules compiled over the table's columns (the same
+ * expressions, casts and order), so no rule is evaluated per row by the
+ * trigger, which sees the mark cleared and returns at once.  Only a rule
+ * with a subquery leaves the work to the trigger (the statement then sets
+ * nothing but the mark).  Identity columns (GENERATED ALWAYS) are never
  * assigned, so they work.
  *
  * src/backfill.c
@@ -40,6 +43,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "access/table.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -49,6 +53,7 @@
 
 #include "backfill.h"
 #include "ddl.h"
+#include "triggers.h"
 
 /* How a table is walked */
 typedef struct BackfillPlan
@@ -57,6 +62,9 @@ typedef struct BackfillPlan
 	int			nkeys;			/* 0: block ranges */
 	char	  **key_columns;	/* quoted */
 	char	  **key_types;		/* format_type */
+	char	   *assignments;	/* "col = expr, ": new columns; NULL: trigger */
+	char	   *search_path;	/* the assignments' names resolve with this */
+	Oid			relid;
 	int			batch_size;
 	int			batch_delay_ms;
 	BlockNumber nblocks;		/* block ranges: table size at job start */
@@ -114,6 +122,20 @@ save_progress(WorkerJob *job, const char *cursor_sql, uint64 rows)
 }
 
 /*
+ * Statements on the table (as the job's role) resolve names as the sync
+ * trigger does; pgroll's bookkeeping keeps the worker's pinned path.
+ */
+static int
+use_table_search_path(BackfillPlan *plan)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", plan->search_path, PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
  * Read what the walk needs: the key (primary key, else a unique index on
  * NOT NULL columns, never one of pgroll's own columns), the job's batch
  * settings and its saved cursor.  One transaction.
@@ -130,6 +152,20 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 	batch_begin();
 
 	plan->table = MemoryContextStrdup(outer, pgroll_relation_name(job->relid));
+	plan->relid = job->relid;
+	plan->search_path = MemoryContextStrdup(outer, pgroll_schema_search_path(job->schema));
+	{
+		int			nestlevel = use_table_search_path(plan);
+		Relation	rel;
+		char	   *assignments;
+
+		rel = table_open(job->relid, AccessShareLock);
+		assignments = sync_backfill_assignments(rel);
+		table_close(rel, AccessShareLock);
+		AtEOXact_GUC(true, nestlevel);
+		if (assignments != NULL)
+			plan->assignments = MemoryContextStrdup(outer, assignments);
+	}
 
 	SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
 						  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
@@ -270,13 +306,27 @@ key_cursor_sql(BackfillPlan *plan, char **values)
 static uint64
 run_update(BackfillPlan *plan, const char *where)
 {
-	char	   *sql = psprintf("UPDATE %s SET " PGROLL_BACKFILL_MARKER " = false "
+	char	   *sql = psprintf("UPDATE %s SET %s" PGROLL_BACKFILL_MARKER " = false "
 							   "WHERE %s AND " PGROLL_BACKFILL_MARKER,
-							   plan->table, where);
+							   plan->table, plan->assignments ? plan->assignments : "",
+							   where);
 	int			rc;
 
 	pgstat_report_activity(STATE_RUNNING, sql);
-	rc = SPI_execute(sql, false, 0);
+	if (plan->assignments != NULL)
+		pgroll_backfill_relid = plan->relid;
+	PG_TRY();
+	{
+		int			nestlevel = use_table_search_path(plan);
+
+		rc = SPI_execute(sql, false, 0);
+		AtEOXact_GUC(true, nestlevel);
+	}
+	PG_FINALLY();
+	{
+		pgroll_backfill_relid = InvalidOid;
+	}
+	PG_END_TRY();
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "backfill batch failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
@@ -295,6 +345,7 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 	char	   *lower = cursor->key ? psprintf("%s > %s", row, key_values(plan, cursor->key)) : "true";
 	char	  **upper = NULL;
 	uint64		rows;
+	int			nestlevel;
 
 	/*
 	 * Order by the table's columns (t.k), not the text output columns: an
@@ -310,8 +361,10 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 		appendStringInfo(&sql, "%st.%s", i ? ", " : "", plan->key_columns[i]);
 	appendStringInfo(&sql, " OFFSET %d LIMIT 1", plan->batch_size - 1);
 
+	nestlevel = use_table_search_path(plan);
 	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "backfill could not read the next key");
+	AtEOXact_GUC(true, nestlevel);
 	if (SPI_processed == 1)
 	{
 		upper = MemoryContextAllocZero(keep, sizeof(char *) * plan->nkeys);

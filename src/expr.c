@@ -77,6 +77,19 @@ expr_scope_add(List *scope, Oid relid, const char *attname, const char *name)
 }
 
 List *
+expr_scope_add_planned(List *scope, const char *name, Oid type, int32 typmod)
+{
+	ExprColumn *col = palloc0(sizeof(ExprColumn));
+
+	col->name = pstrdup(name);
+	col->attnum = InvalidAttrNumber;
+	col->type = type;
+	col->typmod = typmod;
+	col->collation = get_typcollation(type);
+	return lappend(scope, col);
+}
+
+List *
 expr_scope_of_table(Oid relid)
 {
 	List	   *scope = NIL;
@@ -135,8 +148,12 @@ column_hook(ParseState *pstate, ColumnRef *cref, Node *var)
 		if (strcmp(col->name, name) != 0)
 			continue;
 		if (hs->as_vars)
+		{
+			if (col->attnum == InvalidAttrNumber)
+				elog(ERROR, "column \"%s\" is only planned", col->name);
 			return (Node *) makeVar(1, col->attnum, col->type, col->typmod,
 									col->collation, 0);
+		}
 		else
 		{
 			Param	   *param = makeNode(Param);
@@ -387,6 +404,28 @@ to_table_sql_fn(void *arg)
 								   false, false);
 }
 
+static void
+check_table_condition_fn(void *arg)
+{
+	CheckArgs  *a = arg;
+	HookState	hs = {a->scope, false, NULL, NULL};
+	bool		has_sublinks;
+
+	(void) transform(a->sql, &hs, InvalidOid, -1, &has_sublinks);
+	if (has_sublinks)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot use a subquery here")));
+}
+
+void
+expr_check_table_condition(const char *sql, List *scope, const char *path)
+{
+	CheckArgs	a = {sql, scope, InvalidOid, -1, InvalidOid, NULL, false, false};
+
+	with_path(path, check_table_condition_fn, &a);
+}
+
 char *
 expr_to_table_sql(const char *sql, Oid relid, List *scope, const char *path)
 {
@@ -525,4 +564,20 @@ expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls, bool *isnull)
 		SPI_finish();
 		return result;
 	}
+}
+
+/*
+ * A chain as one expression tree over the table's columns (Vars of varno
+ * 1), for a statement that computes the value itself.  NULL when a stage
+ * has a subquery.
+ */
+Node *
+expr_chain_as_vars(List *stages, List *scope)
+{
+	HookState	hs = {scope, true, NULL, NULL};
+	bool		has_sublinks;
+	ExprStage  *last;
+	Node	   *expr = transform_chain(stages, &hs, &has_sublinks, &last);
+
+	return has_sublinks ? NULL : expr;
 }

@@ -70,6 +70,14 @@ extern List *expr_scope_add(List *scope, Oid relid, const char *attname,
 							const char *name);
 
 /*
+ * Add a column that does not exist yet (validate: a column the migration
+ * adds), of the given type.  Such a scope is for checking only: it cannot
+ * be rewritten for a table (expr_to_table_sql).
+ */
+extern List *expr_scope_add_planned(List *scope, const char *name, Oid type,
+									int32 typmod);
+
+/*
  * Check that sql is one expression that compiles in scope and can be cast
  * to the target type; otherwise raise an error whose message starts with
  * path.  Changes nothing.
@@ -112,5 +120,19 @@ extern char *expr_to_table_sql(const char *sql, Oid relid, List *scope,
 /* The same for an expression of any type (an index column) */
 extern char *expr_rewrite_for_table(const char *sql, Oid relid, List *scope,
 									const char *path);
+
+/*
+ * Check, without rewriting, that expr_to_table_sql would accept sql: a
+ * condition in scope, without subqueries.  For validate, whose scope may
+ * hold planned columns.
+ */
+extern void expr_check_table_condition(const char *sql, List *scope,
+									   const char *path);
+
+/*
+ * A chain as one expression over the table's columns (Vars of varno 1), for
+ * a statement that computes the value itself; NULL if it has a subquery.
+ */
+extern Node *expr_chain_as_vars(List *stages, List *scope);
 
 #endif							/* PGROLL_EXPR_H */

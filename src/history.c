@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 
 #include "history.h"
@@ -56,8 +57,16 @@ run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	int			save_sec_context;
 	volatile int rc = 0;
 
+	volatile int nestlevel;
+
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+
+	/*
+	 * As the owner, no name may resolve to the caller's objects: an operator
+	 * on the caller's search_path would run with the owner's rights.
+	 */
+	nestlevel = pgroll_pin_search_path();
 	PG_TRY();
 	{
 		/* not read_only: a fresh snapshot sees this transaction's changes */
@@ -66,6 +75,7 @@ run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	}
 	PG_FINALLY();
 	{
+		AtEOXact_GUC(true, nestlevel);
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 	PG_END_TRY();

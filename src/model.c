@@ -15,6 +15,8 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -248,6 +250,19 @@ model_find_table(Model *model, const char *name)
 
 ModelTable *
 model_get_table(Model *model, const char *name, const char *path)
+{
+	ModelTable *t = model_find_referenced_table(model, name, path);
+
+	/* refused here, not later by the DDL or in the worker, with nothing applied */
+	if (OidIsValid(t->relid) && !pg_class_ownercheck(t->relid, GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s: must be owner of table \"%s\"", path, name)));
+	return t;
+}
+
+ModelTable *
+model_find_referenced_table(Model *model, const char *name, const char *path)
 {
 	ModelTable *t = model_find_table(model, name);
 

@@ -60,8 +60,15 @@ extern ModelTable *model_read_table(Oid relid);
 /* Visible table by logical name, or NULL */
 extern ModelTable *model_find_table(Model *model, const char *name);
 
-/* Visible table by logical name; error 42P01 naming path if absent */
+/*
+ * A visible table an operation changes, by logical name: error 42P01 naming
+ * path if absent, 42501 if the current user does not own it.
+ */
 extern ModelTable *model_get_table(Model *model, const char *name, const char *path);
+
+/* A visible table an operation only refers to (a foreign key's target) */
+extern ModelTable *model_find_referenced_table(Model *model, const char *name,
+											   const char *path);
 
 /* Error 42P07 if a visible table (or any relation) has this name */
 extern void model_check_table_absent(Model *model, const char *name, const char *path);

@@ -103,6 +103,16 @@ pgroll_check_identifier(const char *name, const char *what)
 						   NAMEDATALEN - 1)));
 }
 
+int
+pgroll_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", PGROLL_PINNED_SEARCH_PATH, PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
 char *
 pgroll_schema_search_path(const char *schema)
 {

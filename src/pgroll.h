@@ -34,4 +34,13 @@ extern void pgroll_check_identifier(const char *name, const char *what);
 /* search_path naming the migrated schema's objects: "<schema>", pg_temp */
 extern char *pgroll_schema_search_path(const char *schema);
 
+/* pgroll's own SQL resolves names with this path, and nothing else */
+#define PGROLL_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
+/*
+ * Set search_path to PGROLL_PINNED_SEARCH_PATH in a new GUC nest level;
+ * AtEOXact_GUC(true, level) restores it.
+ */
+extern int	pgroll_pin_search_path(void);
+
 #endif							/* PGROLL_H */

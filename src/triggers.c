@@ -27,7 +27,9 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "nodes/nodeFuncs.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -37,6 +39,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 #include "backfill.h"
 #include "ddl.h"
@@ -45,6 +48,8 @@
 #include "triggers.h"
 
 PG_FUNCTION_INFO_V1(pgroll_sync_trigger);
+
+Oid			pgroll_backfill_relid = InvalidOid;
 
 /* ---------------------------------------------------------------------
  * Planning and installing (start, complete, rollback)
@@ -299,6 +304,70 @@ arg_str(Trigger *trigger, volatile int *pos)
 	return trigger->tgargs[(*pos)++];
 }
 
+/* One rule as the trigger's arguments give it */
+typedef struct RuleArgs
+{
+	bool		up;
+	AttrNumber	target;
+	List	   *stages;			/* ExprStage *; the last one has the column's type */
+	List	   *scope;			/* ExprColumn * */
+} RuleArgs;
+
+/* The nrules rules of the trigger's arguments from *pos on */
+static List *
+read_rules(Trigger *trigger, Relation rel, volatile int *pos, int nrules)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *rules = NIL;
+
+	for (int i = 0; i < nrules; i++)
+	{
+		RuleArgs   *ra = palloc0(sizeof(RuleArgs));
+		char	   *target;
+		int			nstages;
+		int			nscope;
+		Form_pg_attribute att;
+
+		ra->up = strcmp(arg_str(trigger, pos), "up") == 0;
+		target = arg_str(trigger, pos);
+		ra->target = get_attnum(relid, target);
+		if (ra->target == InvalidAttrNumber)
+			elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
+		att = TupleDescAttr(RelationGetDescr(rel), ra->target - 1);
+
+		nstages = arg_int(trigger, pos);
+		for (int j = 0; j < nstages; j++)
+		{
+			ExprStage  *stage = palloc0(sizeof(ExprStage));
+			char	   *type;
+
+			stage->expression = arg_str(trigger, pos);
+			type = arg_str(trigger, pos);
+			stage->name = arg_str(trigger, pos);
+			if (stage->name[0] == '\0')
+				stage->name = NULL;
+			if (type[0] != '\0' && j < nstages - 1)
+				parseTypeString(type, &stage->type, &stage->typmod, false);
+			else
+			{
+				/* the last stage is what the column holds */
+				stage->type = att->atttypid;
+				stage->typmod = att->atttypmod;
+			}
+			ra->stages = lappend(ra->stages, stage);
+		}
+		nscope = arg_int(trigger, pos);
+		for (int j = 0; j < nscope; j++)
+		{
+			char	   *name = arg_str(trigger, pos);
+
+			ra->scope = expr_scope_add(ra->scope, relid, arg_str(trigger, pos), name);
+		}
+		rules = lappend(rules, ra);
+	}
+	return rules;
+}
+
 static RuleSet *
 compile_rule_set(Trigger *trigger, Relation rel)
 {
@@ -325,6 +394,8 @@ compile_rule_set(Trigger *trigger, Relation rel)
 	PG_TRY();
 	{
 		int			nestlevel;
+		List	   *rules;
+		ListCell   *lc;
 
 		/* names in the expressions are the table's schema's, whoever writes */
 		nestlevel = NewGUCNestLevel();
@@ -347,53 +418,16 @@ compile_rule_set(Trigger *trigger, Relation rel)
 		if (rs->marker == InvalidAttrNumber)
 			rs->marker = 0;
 
-		for (int i = 0; i < rs->nrules; i++)
+		rules = read_rules(trigger, rel, &pos, rs->nrules);
+		foreach(lc, rules)
 		{
-			CompiledRule *cr = &rs->rules[i];
-			char	   *target;
-			int			nstages;
-			int			nscope;
-			List	   *stages = NIL;
-			List	   *scope = NIL;
-			Form_pg_attribute att;
+			RuleArgs   *ra = lfirst(lc);
+			CompiledRule *cr = &rs->rules[foreach_current_index(lc)];
 
-			cr->up = strcmp(arg_str(trigger, &pos), "up") == 0;
-			target = arg_str(trigger, &pos);
-			cr->target = get_attnum(relid, target);
-			if (cr->target == InvalidAttrNumber)
-				elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
-			att = TupleDescAttr(RelationGetDescr(rel), cr->target - 1);
-			cr->target_type = att->atttypid;
-
-			nstages = arg_int(trigger, &pos);
-			for (int j = 0; j < nstages; j++)
-			{
-				ExprStage  *stage = palloc0(sizeof(ExprStage));
-				char	   *type;
-
-				stage->expression = arg_str(trigger, &pos);
-				type = arg_str(trigger, &pos);
-				stage->name = arg_str(trigger, &pos);
-				if (stage->name[0] == '\0')
-					stage->name = NULL;
-				if (type[0] != '\0' && j < nstages - 1)
-					parseTypeString(type, &stage->type, &stage->typmod, false);
-				else
-				{
-					/* the last stage is what the column holds */
-					stage->type = att->atttypid;
-					stage->typmod = att->atttypmod;
-				}
-				stages = lappend(stages, stage);
-			}
-			nscope = arg_int(trigger, &pos);
-			for (int j = 0; j < nscope; j++)
-			{
-				char	   *name = arg_str(trigger, &pos);
-
-				scope = expr_scope_add(scope, relid, arg_str(trigger, &pos), name);
-			}
-			cr->expr = expr_compile_chain(stages, scope, rs->cxt);
+			cr->up = ra->up;
+			cr->target = ra->target;
+			cr->target_type = TupleDescAttr(RelationGetDescr(rel), ra->target - 1)->atttypid;
+			cr->expr = expr_compile_chain(ra->stages, ra->scope, rs->cxt);
 		}
 		MemoryContextSwitchTo(old);
 		AtEOXact_GUC(true, nestlevel);
@@ -407,6 +441,87 @@ compile_rule_set(Trigger *trigger, Relation rel)
 	}
 	PG_END_TRY();
 	return rs;
+}
+
+/* Replace the Vars of columns an earlier rule set by that rule's value */
+typedef struct SetValues
+{
+	int			natts;
+	Node	  **values;			/* by attnum - 1; NULL: the column as it is */
+} SetValues;
+
+static Node *
+substitute_set_values(Node *node, SetValues *set)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varno == 1 && var->varlevelsup == 0 &&
+			var->varattno > 0 && var->varattno <= set->natts &&
+			set->values[var->varattno - 1] != NULL)
+			return copyObject(set->values[var->varattno - 1]);
+		return node;
+	}
+	return expression_tree_mutator(node, substitute_set_values, set);
+}
+
+/*
+ * The backfill's SET list for rel: every "up" rule's column computed from
+ * the row exactly as an old writer's trigger call computes it (rules in
+ * order, each seeing the values the earlier ones set).  The batch statement
+ * then fires no rule evaluation per row.  NULL when the table has no sync
+ * trigger or a rule has a subquery; the trigger computes the rows then.
+ * Names resolve with the current search_path: run the statement under the
+ * same one.
+ */
+char *
+sync_backfill_assignments(Relation rel)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	Trigger    *trigger = NULL;
+	volatile int pos = 3;
+	SetValues	set;
+	StringInfoData buf;
+	List	   *rules;
+	List	   *context;
+	ListCell   *lc;
+
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+		if (strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER) == 0)
+			trigger = &trigdesc->triggers[i];
+	if (trigger == NULL)
+		return NULL;
+
+	rules = read_rules(trigger, rel, &pos, arg_int(trigger, &pos));
+	set.natts = RelationGetDescr(rel)->natts;
+	set.values = palloc0(sizeof(Node *) * set.natts);
+	context = deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel));
+	initStringInfo(&buf);
+	foreach(lc, rules)
+	{
+		RuleArgs   *ra = lfirst(lc);
+		Node	   *value;
+
+		if (!ra->up)
+			continue;
+		value = expr_chain_as_vars(ra->stages, ra->scope);
+		if (value == NULL)
+			return NULL;
+		value = substitute_set_values(value, &set);
+		set.values[ra->target - 1] = value;
+	}
+	for (int i = 0; i < set.natts; i++)
+	{
+		if (set.values[i] == NULL)
+			continue;
+		appendStringInfo(&buf, "%s = %s, ",
+						 quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), i)->attname)),
+						 deparse_expression(set.values[i], context, false, false));
+	}
+	return buf.data;
 }
 
 /*
@@ -451,7 +566,7 @@ row_needs_backfill(HeapTuple tuple, TupleDesc tupdesc, AttrNumber marker)
 
 static void
 apply_up_to_unset(RuleSet *rs, HeapTuple oldtuple, TupleDesc tupdesc,
-				  Datum *values, bool *nulls, bool *replace)
+				  Datum *values, bool *nulls)
 {
 	Datum	   *oldvalues = palloc(sizeof(Datum) * tupdesc->natts);
 	bool	   *oldnulls = palloc(sizeof(bool) * tupdesc->natts);
@@ -472,7 +587,6 @@ apply_up_to_unset(RuleSet *rs, HeapTuple oldtuple, TupleDesc tupdesc,
 			continue;
 		values[t] = expr_eval(cr->expr, values, nulls, &isnull);
 		nulls[t] = isnull;
-		replace[t] = true;
 	}
 }
 
@@ -486,9 +600,10 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	RuleSet    *rs;
 	Datum	   *values;
 	bool	   *nulls;
-	bool	   *replace;
 	bool		is_new;
 	HeapTuple	result;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -499,12 +614,37 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	rel = td->tg_relation;
 	tupdesc = RelationGetDescr(rel);
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+
+	/*
+	 * The expressions are the migration's, written by the table's owner (no
+	 * one else may migrate it): they are compiled and run with the owner's
+	 * rights, restricted as an index expression is, never with the rights of
+	 * whoever writes the row.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(rel->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	rs = compile_rule_set(td->tg_trigger, rel);
+
+	/*
+	 * The backfill's batch statement computed this row's columns itself and
+	 * clears its mark: nothing left to do.  Any other write (a trigger of
+	 * the user's writing back to the table, say) leaves the mark as it is.
+	 */
+	if (RelationGetRelid(rel) == pgroll_backfill_relid && rs->marker > 0 &&
+		TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
+		row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker) &&
+		!row_needs_backfill(td->tg_newtuple, tupdesc, rs->marker))
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		return PointerGetDatum(td->tg_newtuple);
+	}
+
 	is_new = writer_is_new(rs);
 
 	values = palloc(sizeof(Datum) * tupdesc->natts);
 	nulls = palloc(sizeof(bool) * tupdesc->natts);
-	replace = palloc0(sizeof(bool) * tupdesc->natts);
 	heap_deform_tuple(tuple, tupdesc, values, nulls);
 
 	rs->busy = true;
@@ -516,7 +656,7 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 		 */
 		if (is_new && rs->marker > 0 && TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 			row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker))
-			apply_up_to_unset(rs, td->tg_trigtuple, tupdesc, values, nulls, replace);
+			apply_up_to_unset(rs, td->tg_trigtuple, tupdesc, values, nulls);
 
 		for (int i = 0; i < rs->nrules; i++)
 		{
@@ -527,12 +667,12 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 				continue;
 			values[cr->target - 1] = expr_eval(cr->expr, values, nulls, &isnull);
 			nulls[cr->target - 1] = isnull;
-			replace[cr->target - 1] = true;
 		}
 	}
 	PG_FINALLY();
 	{
 		rs->busy = false;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 	PG_END_TRY();
 
@@ -540,9 +680,12 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	{
 		values[rs->marker - 1] = BoolGetDatum(false);
 		nulls[rs->marker - 1] = false;
-		replace[rs->marker - 1] = true;
 	}
 
-	result = heap_modify_tuple(tuple, tupdesc, values, nulls, replace);
+	/* values holds the whole row: form it directly, no second deform */
+	result = heap_form_tuple(tupdesc, values, nulls);
+	result->t_data->t_ctid = tuple->t_data->t_ctid;
+	result->t_self = tuple->t_self;
+	result->t_tableOid = tuple->t_tableOid;
 	return PointerGetDatum(result);
 }

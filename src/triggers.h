@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 
 #define PGROLL_SYNC_TRIGGER "_pgroll_sync"
 
@@ -79,5 +80,17 @@ extern void sync_install(SyncPlan *plan, const char *schema, const char *migrati
 
 /* At complete and rollback: remove triggers and markers from the schema */
 extern void sync_remove(Oid nspid);
+
+/*
+ * The SET list ("col = expr, ") with which the backfill's batch statement
+ * computes a row's new columns itself, or NULL (see triggers.c).
+ */
+extern char *sync_backfill_assignments(Relation rel);
+
+/*
+ * Set by the backfill while its batch statement runs on this table: rows
+ * whose mark the statement clears skip the trigger's work.
+ */
+extern Oid	pgroll_backfill_relid;
 
 #endif							/* PGROLL_TRIGGERS_H */

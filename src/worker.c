@@ -343,7 +343,18 @@ run_job(WorkerJob *job)
 		if (strcmp(job->kind, "backfill") == 0)
 			backfill_run(job);
 		else
+		{
+			/*
+			 * Names in the statement were written (deparsed) with the
+			 * schema's path at start; it commits inside, so the setting is
+			 * the session's for the job's duration.
+			 */
+			SetConfigOption("search_path", pgroll_schema_search_path(job->schema),
+							PGC_USERSET, PGC_S_SESSION);
 			run_statement_job(job);
+			SetConfigOption("search_path", PGROLL_PINNED_SEARCH_PATH,
+							PGC_USERSET, PGC_S_SESSION);
+		}
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		finish_job(job, NULL);
 	}
@@ -356,6 +367,8 @@ run_job(WorkerJob *job)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SetConfigOption("search_path", PGROLL_PINNED_SEARCH_PATH,
+						PGC_USERSET, PGC_S_SESSION);
 		debug_query_string = NULL;
 		pgstat_report_activity(STATE_IDLE, NULL);
 		elog(LOG, "pgroll job %lld (%s) failed: %s",
@@ -413,6 +426,8 @@ pgroll_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
 	SetConfigOption("application_name", MyBgworkerEntry->bgw_name,
 					PGC_USERSET, PGC_S_SESSION);
+	/* the bookkeeping runs as superuser: no name may resolve to a user's object */
+	SetConfigOption("search_path", PGROLL_PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION);
 
 	job_context = AllocSetContextCreate(TopMemoryContext, "pgroll job",
 										ALLOCSET_DEFAULT_SIZES);

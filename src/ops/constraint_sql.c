@@ -43,7 +43,7 @@ referenced_table(OpContext *ctx, PgrollForeignKey *fk, ModelTable *self,
 {
 	if (self != NULL && strcmp(fk->table, self->name) == 0)
 		return self;
-	return model_get_table(ctx->model, fk->table, psprintf("%s.table", path));
+	return model_find_referenced_table(ctx->model, fk->table, psprintf("%s.table", path));
 }
 
 void
