@@ -344,7 +344,7 @@ SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION pgroll.validate(migration jsonb, schema text DEFAULT 'public')
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'pgroll_validate'
-LANGUAGE C STABLE STRICT
+LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp;
 
 /* ---------------------------------------------------------------------

@@ -63,6 +63,7 @@ typedef struct BackfillPlan
 	char	  **key_columns;	/* quoted */
 	char	  **key_types;		/* format_type */
 	char	   *assignments;	/* "col = expr, ": new columns; NULL: trigger */
+	bool		fire_no_triggers;	/* run the batch statement as a replica */
 	char	   *search_path;	/* the assignments' names resolve with this */
 	Oid			relid;
 	int			batch_size;
@@ -158,13 +159,15 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 		int			nestlevel = use_table_search_path(plan);
 		Relation	rel;
 		char	   *assignments;
+		bool		is_volatile;
 
 		rel = table_open(job->relid, AccessShareLock);
-		assignments = sync_backfill_assignments(rel);
+		assignments = sync_backfill_assignments(rel, &is_volatile);
 		table_close(rel, AccessShareLock);
 		AtEOXact_GUC(true, nestlevel);
 		if (assignments != NULL)
 			plan->assignments = MemoryContextStrdup(outer, assignments);
+		plan->fire_no_triggers = assignments != NULL && !is_volatile;
 	}
 
 	SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
@@ -319,6 +322,19 @@ run_update(BackfillPlan *plan, const char *where)
 	{
 		int			nestlevel = use_table_search_path(plan);
 
+		/*
+		 * The statement writes only pgroll's columns, computed by itself:
+		 * as a replica it fires no row trigger (neither the sync trigger,
+		 * with nothing left to do, nor the user's: the row did not change
+		 * for them), and pays no per-row trigger call or tuple lock.  The
+		 * foreign keys it skips checking are NOT VALID on the new columns
+		 * and validated after the backfill.  Not with a volatile
+		 * expression, which might write elsewhere with triggers off.
+		 */
+		if (plan->fire_no_triggers)
+			(void) set_config_option("session_replication_role", "replica",
+									 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+									 true, 0, false);
 		rc = SPI_execute(sql, false, 0);
 		AtEOXact_GUC(true, nestlevel);
 	}

@@ -71,6 +71,22 @@ statement_target(const char *sql, LOCKMODE *mode)
 			rv = ((CreateTrigStmt *) stmt)->relation;
 			*mode = ShareRowExclusiveLock;
 			break;
+		case T_DropStmt:
+			{
+				DropStmt   *drop = (DropStmt *) stmt;
+				List	   *names;
+
+				if (list_length(drop->objects) != 1)
+					break;
+				names = linitial(drop->objects);
+				/* DROP TRIGGER t ON tab: the table's name is all but the last */
+				if (drop->removeType == OBJECT_TRIGGER && list_length(names) > 1)
+					rv = makeRangeVarFromNameList(list_truncate(list_copy(names),
+																list_length(names) - 1));
+				else if (drop->removeType == OBJECT_TABLE || drop->removeType == OBJECT_VIEW)
+					rv = makeRangeVarFromNameList(names);
+				break;
+			}
 		default:
 			break;
 	}

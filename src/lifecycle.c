@@ -114,11 +114,13 @@ check_document(PgrollMigration *migration)
 
 /*
  * Apply every operation's start to the model, and with execute also run
- * its DDL and record its state.  Returns the model of the new version.
+ * its DDL and record its state.  Without execute (validate), try_ddl lets
+ * the operations try DDL on objects of their own, which the caller rolls
+ * back.  Returns the model of the new version.
  */
 static Model *
 start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
-				 const char *name, bool execute, SyncPlan *sync)
+				 const char *name, bool execute, bool try_ddl, SyncPlan *sync)
 {
 	Model	   *model = model_load(schema, nspid);
 	ListCell   *lc;
@@ -139,6 +141,7 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 		ctx.sync = sync;
 		ctx.model = model;
 		ctx.execute = execute;
+		ctx.try_ddl = try_ddl;
 		ctx.state = &state;
 		ctx.path = psprintf("operations[%d].%s", op->position,
 							pgroll_op_kind_name(op->kind));
@@ -298,7 +301,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	CommandCounterIncrement();
 
 	nestlevel = use_schema_search_path(schema);
-	model = start_operations(migration, schema, nspid, name, true, &sync);
+	model = start_operations(migration, schema, nspid, name, true, false, &sync);
 	versions_create(model, version_schema);
 	sync_install(&sync, schema, name, version_schema, old_version_schema,
 				 migration->version_schema ? migration->version_schema : name);
@@ -467,10 +470,45 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The checks of start that need the migration's name or version schema,
+ * when the document gives them: the version schema's name fits, the
+ * version schema does not exist, the migration has not been applied.
+ */
+static void
+validate_names(PgrollMigration *migration, const char *schema)
+{
+	const char *version = migration->version_schema ?
+		migration->version_schema : migration->name;
+	char	   *version_schema;
+
+	if (version == NULL)
+		return;					/* start takes the name from its argument */
+	version_schema = versions_schema_name(schema, version);
+	if (migration->name != NULL && history_exists(schema, migration->name))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("migration \"%s\" has already been applied to schema \"%s\"",
+						migration->name, schema)));
+	if (OidIsValid(get_namespace_oid(version_schema, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_SCHEMA),
+				 errmsg("version schema \"%s\" already exists", version_schema),
+				 errhint("Choose another migration name or \"version_schema\".")));
+}
+
+/*
  * pgroll.validate(migration jsonb, schema text) returns boolean
  *
  * Check a document against the live schema as start would, without
  * changing anything.  Returns true or raises the error start would raise.
+ *
+ * Everything runs in a subtransaction that is rolled back at the end, error
+ * or not: operations may try DDL there that creates objects of their own
+ * (create_table creates its table, for PostgreSQL to check the definition
+ * and for later operations to see it), never DDL on existing objects, so
+ * no lock is taken that the application's queries could wait for.  In a
+ * read-only transaction (or on a standby) nothing is tried, and what only
+ * DDL can check is left to start.
  */
 Datum
 pgroll_validate(PG_FUNCTION_ARGS)
@@ -480,14 +518,45 @@ pgroll_validate(PG_FUNCTION_ARGS)
 	Oid			nspid;
 	SyncPlan	sync = {0};
 	int			nestlevel;
+	bool		try_ddl = !XactReadOnly;
+	MemoryContext oldcontext;
+	ResourceOwner oldowner;
 
 	check_document(migration);
 	nspid = target_schema(schema);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	validate_names(migration, schema);
 	nestlevel = use_schema_search_path(schema);
-	(void) start_operations(migration, schema, nspid, NULL, false, &sync);
+
+	oldcontext = CurrentMemoryContext;
+	oldowner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		(void) start_operations(migration, schema, nspid, NULL, false, try_ddl,
+								&sync);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* roll back what was tried, then raise the error as it was */
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
+
 	AtEOXact_GUC(true, nestlevel);
 	SPI_finish();
 

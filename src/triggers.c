@@ -30,6 +30,7 @@
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -474,11 +475,12 @@ substitute_set_values(Node *node, SetValues *set)
  * order, each seeing the values the earlier ones set).  The batch statement
  * then fires no rule evaluation per row.  NULL when the table has no sync
  * trigger or a rule has a subquery; the trigger computes the rows then.
+ * *is_volatile tells whether an expression calls a volatile function.
  * Names resolve with the current search_path: run the statement under the
  * same one.
  */
 char *
-sync_backfill_assignments(Relation rel)
+sync_backfill_assignments(Relation rel, bool *is_volatile)
 {
 	TriggerDesc *trigdesc = rel->trigdesc;
 	Trigger    *trigger = NULL;
@@ -492,6 +494,7 @@ sync_backfill_assignments(Relation rel)
 	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
 		if (strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER) == 0)
 			trigger = &trigdesc->triggers[i];
+	*is_volatile = false;
 	if (trigger == NULL)
 		return NULL;
 
@@ -512,6 +515,7 @@ sync_backfill_assignments(Relation rel)
 			return NULL;
 		value = substitute_set_values(value, &set);
 		set.values[ra->target - 1] = value;
+		*is_volatile |= contain_volatile_functions(value);
 	}
 	for (int i = 0; i < set.natts; i++)
 	{

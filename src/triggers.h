@@ -85,7 +85,7 @@ extern void sync_remove(Oid nspid);
  * The SET list ("col = expr, ") with which the backfill's batch statement
  * computes a row's new columns itself, or NULL (see triggers.c).
  */
-extern char *sync_backfill_assignments(Relation rel);
+extern char *sync_backfill_assignments(Relation rel, bool *is_volatile);
 
 /*
  * Set by the backfill while its batch statement runs on this table: rows

@@ -207,7 +207,7 @@ claim_next_job(const char *schema)
 						  "            AND state IN ('queued', 'running') "
 						  "            ORDER BY id LIMIT 1 FOR UPDATE) "
 						  "RETURNING id, kind, migration, description, command, index_name, "
-						  "          relid, roleid",
+						  "          relid, roleid, attempts",
 						  1, argtypes, values, NULL, false, 0);
 	if (SPI_processed == 1)
 	{
@@ -228,6 +228,7 @@ claim_next_job(const char *schema)
 		d = SPI_getbinval(tuple, tupdesc, 7, &isnull);
 		job->relid = isnull ? InvalidOid : DatumGetObjectId(d);
 		job->roleid = DatumGetObjectId(SPI_getbinval(tuple, tupdesc, 8, &isnull));
+		job->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 9, &isnull));
 		MemoryContextSwitchTo(old);
 	}
 	end_work();
@@ -273,6 +274,31 @@ finish_job(WorkerJob *job, const char *error)
 							  "  AND j.state IN ('queued', 'running')",
 							  1, argtypes, values, NULL, false, 0);
 	end_work();
+}
+
+/*
+ * A job was cancelled (SIGINT): by a rollback, whose transaction cancels
+ * the migration's running jobs before it commits, or by someone else.
+ * Waits for whoever holds the job's row, then: false if the job is no
+ * longer running (the rollback committed: nothing to record), true if it
+ * should run again (the rollback failed, or an outside cancel, at most
+ * MAX_CANCELLED_ATTEMPTS times; then the cancel is the job's failure).
+ */
+#define MAX_CANCELLED_ATTEMPTS 3
+
+static bool
+run_again_after_cancel(WorkerJob *job)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(job->id)};
+	bool		running;
+
+	begin_work("pgroll: checking a cancelled job");
+	SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $1 AND state = 'running' "
+						  "FOR UPDATE", 1, argtypes, values, NULL, false, 1);
+	running = SPI_processed == 1;
+	end_work();
+	return running && job->attempts < MAX_CANCELLED_ATTEMPTS;
 }
 
 /* ---------------------------------------------------------------------
@@ -371,9 +397,15 @@ run_job(WorkerJob *job)
 						PGC_USERSET, PGC_S_SESSION);
 		debug_query_string = NULL;
 		pgstat_report_activity(STATE_IDLE, NULL);
-		elog(LOG, "pgroll job %lld (%s) failed: %s",
-			 (long long) job->id, job->description, edata->message);
-		finish_job(job, edata->message);
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && run_again_after_cancel(job))
+			elog(LOG, "pgroll job %lld (%s) was cancelled; it runs again",
+				 (long long) job->id, job->description);
+		else
+		{
+			elog(LOG, "pgroll job %lld (%s) failed: %s",
+				 (long long) job->id, job->description, edata->message);
+			finish_job(job, edata->message);
+		}
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
@@ -428,6 +460,15 @@ pgroll_worker_main(Datum main_arg)
 					PGC_USERSET, PGC_S_SESSION);
 	/* the bookkeeping runs as superuser: no name may resolve to a user's object */
 	SetConfigOption("search_path", PGROLL_PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION);
+
+	/*
+	 * Nothing the worker commits needs its own flush: a backfill batch and
+	 * its cursor are lost together in a crash and redone, a lost "done" is
+	 * found done again, and whatever a session does next with the result
+	 * (complete, say) commits synchronously, which flushes the WAL before
+	 * it.  So commits do not wait for the disk, one per batch.
+	 */
+	SetConfigOption("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION);
 
 	job_context = AllocSetContextCreate(TopMemoryContext, "pgroll job",
 										ALLOCSET_DEFAULT_SIZES);

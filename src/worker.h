@@ -25,6 +25,7 @@ typedef struct WorkerJob
 	char	   *index_name;
 	Oid			relid;
 	Oid			roleid;
+	int			attempts;		/* this one included */
 } WorkerJob;
 
 /*

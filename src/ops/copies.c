@@ -810,9 +810,15 @@ op_table_scope_old(OpContext *ctx, ModelTable *table)
 	{
 		ModelColumn *col = lfirst(lc);
 
-		if (!col->hidden)
-			scope = expr_scope_add(scope, table->relid,
-								   col->source ? col->source : col->physical, col->name);
+		const char *physical = col->source ? col->source : col->physical;
+
+		if (col->hidden)
+			continue;
+		/* validate: a column an earlier operation only planned to add */
+		if (!ctx->execute && get_attnum(table->relid, physical) == InvalidAttrNumber)
+			scope = expr_scope_add_planned(scope, col->name, col->type, col->typmod);
+		else
+			scope = expr_scope_add(scope, table->relid, physical, col->name);
 	}
 	return scope;
 }

@@ -12,67 +12,110 @@
  * Columns and the predicate use the new version's names; a column added by
  * the same migration is indexed under its _pgroll_new_ name.
  *
+ * The build runs after start has committed, where a mistake can only make
+ * the job fail.  So start (and validate) check everything first: the
+ * collations and operator classes by name, then the whole definition by
+ * building it on an empty stand-in table that is rolled back.
+ *
  * src/ops/create_index.c
  *
  *-------------------------------------------------------------------------
  */
 #include "pgroll.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/defrem.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/parse_coerce.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
 
 #include "ddl.h"
 #include "expr.h"
 #include "jobs.h"
 #include "ops/ops.h"
 
-/* A possibly schema-qualified name (an operator class, a collation) */
-static char *
-quoted_name_chain(const char *name)
+/*
+ * The qualified name a document's collation or operator class name stands
+ * for: the whole string when an object has that name (collation names such
+ * as "en_US.utf8" have dots in them), else "schema.name", split at the
+ * first dot.  exists(names, arg) looks an object up without error.
+ */
+static List *
+object_names(const char *name, bool (*exists) (List *names, void *arg), void *arg)
 {
-	StringInfoData buf;
-	char	   *copy = pstrdup(name);
-	char	   *part;
-	char	   *save;
-	bool		first = true;
+	List	   *whole = list_make1(makeString(pstrdup(name)));
+	const char *dot = strchr(name, '.');
 
-	initStringInfo(&buf);
-	for (part = strtok_r(copy, ".", &save); part; part = strtok_r(NULL, ".", &save))
-	{
-		appendStringInfo(&buf, "%s%s", first ? "" : ".", quote_identifier(part));
-		first = false;
-	}
-	return buf.data;
+	if (dot == NULL || exists(whole, arg))
+		return whole;
+	return list_make2(makeString(pnstrdup(name, dot - name)),
+					  makeString(pstrdup(dot + 1)));
 }
 
+static bool
+collation_exists(List *names, void *arg)
+{
+	return OidIsValid(get_collation_oid(names, true));
+}
+
+static bool
+opclass_exists(List *names, void *arg)
+{
+	return OidIsValid(get_opclass_oid(*(Oid *) arg, names, true));
+}
+
+static List *
+collation_names(const char *name)
+{
+	return object_names(name, collation_exists, NULL);
+}
+
+static List *
+opclass_names(const char *name, Oid amoid)
+{
+	return object_names(name, opclass_exists, &amoid);
+}
+
+/*
+ * CREATE INDEX for ci on relation, whose columns are named names (one per
+ * index column, in order); predicate is the condition as SQL for relation,
+ * or NULL.
+ */
 static char *
-index_statement(PgrollCreateIndex *ci, OpContext *ctx, ModelTable *table)
+index_statement(PgrollCreateIndex *ci, Oid amoid, bool concurrently,
+				const char *relation, List *names, const char *predicate)
 {
 	StringInfoData sql;
 	ListCell   *lc;
+	ListCell   *ln;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE %sINDEX CONCURRENTLY %s ON %s",
-					 ci->unique ? "UNIQUE " : "", quote_identifier(ci->name),
-					 pgroll_relation_name(table->relid));
+	appendStringInfo(&sql, "CREATE %sINDEX %s%s ON %s",
+					 ci->unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
+					 quote_identifier(ci->name), relation);
 	if (ci->method)
 		appendStringInfo(&sql, " USING %s", quote_identifier(ci->method));
 	appendStringInfoString(&sql, " (");
-	foreach(lc, ci->columns)
+	forboth(lc, ci->columns, ln, names)
 	{
 		PgrollIndexField *f = lfirst(lc);
-		ModelColumn *col = model_get_column(table, f->column, op_path(ctx, "columns"));
 
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoString(&sql, ", ");
-		appendStringInfoString(&sql, quote_identifier(col->physical));
+		appendStringInfoString(&sql, quote_identifier(lfirst(ln)));
 		if (f->collate)
-			appendStringInfo(&sql, " COLLATE %s", quoted_name_chain(f->collate));
+			appendStringInfo(&sql, " COLLATE %s",
+							 NameListToQuotedString(collation_names(f->collate)));
 		if (f->opclass_name)
 		{
-			appendStringInfo(&sql, " %s", quoted_name_chain(f->opclass_name));
+			appendStringInfo(&sql, " %s",
+							 NameListToQuotedString(opclass_names(f->opclass_name, amoid)));
 			if (f->opclass_params != NIL)
 			{
 				ListCell   *lp;
@@ -92,12 +135,152 @@ index_statement(PgrollCreateIndex *ci, OpContext *ctx, ModelTable *table)
 	appendStringInfoChar(&sql, ')');
 	if (ci->storage_parameters)
 		appendStringInfo(&sql, " WITH (%s)", ci->storage_parameters);
-	if (ci->predicate)
-		appendStringInfo(&sql, " WHERE %s",
-						 expr_to_table_sql(ci->predicate, table->relid,
-										   op_table_scope(ctx, table),
-										   op_path(ctx, "predicate")));
+	if (predicate)
+		appendStringInfo(&sql, " WHERE %s", predicate);
 	return sql.data;
+}
+
+/*
+ * The collation and operator class of each column exist and fit its type
+ * in the new version, with PostgreSQL's messages and SQLSTATEs, naming the
+ * field.
+ */
+static void
+check_fields(PgrollCreateIndex *ci, OpContext *ctx, ModelTable *table, Oid amoid)
+{
+	const char *method = ci->method ? ci->method : "btree";
+	ListCell   *lc;
+
+	foreach(lc, ci->columns)
+	{
+		PgrollIndexField *f = lfirst(lc);
+		ModelColumn *col = model_get_column(table, f->column, op_path(ctx, "columns"));
+		char	   *path = psprintf("%s.columns[%d]", ctx->path, foreach_current_index(lc));
+
+		if (!OidIsValid(col->type))
+			continue;			/* not known before the table is created */
+
+		if (f->collate)
+		{
+			if (!OidIsValid(get_collation_oid(collation_names(f->collate), true)))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("%s.collate: collation \"%s\" for encoding \"%s\" does not exist",
+								path, f->collate, GetDatabaseEncodingName())));
+			if (!type_is_collatable(col->type))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("%s.collate: collations are not supported by type %s",
+								path, format_type_be(col->type))));
+		}
+
+		if (f->opclass_name)
+		{
+			Oid			opclass = get_opclass_oid(amoid, opclass_names(f->opclass_name, amoid),
+												  true);
+
+			if (!OidIsValid(opclass))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("%s.opclass.name: operator class \"%s\" does not exist for access method \"%s\"",
+								path, f->opclass_name, method)));
+			if (!IsBinaryCoercible(col->type, get_opclass_input_type(opclass)))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("%s.opclass.name: operator class \"%s\" does not accept data type %s",
+								path, f->opclass_name, format_type_be(col->type))));
+		}
+		else if (!OidIsValid(GetDefaultOpClass(col->type, amoid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("%s.column: data type %s has no default operator class for access method \"%s\"",
+							path, format_type_be(col->type), method),
+					 errhint("Give an operator class (\"opclass\") for the column.")));
+	}
+}
+
+/*
+ * The collation a column has (or, only planned, will have) in the new
+ * version.
+ */
+static Oid
+column_collation(ModelTable *table, ModelColumn *col)
+{
+	AttrNumber	attnum = get_attnum(table->relid, col->physical);
+	Oid			type;
+	int32		typmod;
+	Oid			collation;
+
+	/* a planned copy of the same type keeps the old column's collation */
+	if (attnum == InvalidAttrNumber && col->source != NULL)
+		attnum = get_attnum(table->relid, col->source);
+	if (attnum == InvalidAttrNumber)
+		return get_typcollation(col->type);
+	get_atttypetypmodcoll(table->relid, attnum, &type, &typmod, &collation);
+	return type == col->type ? collation : get_typcollation(col->type);
+}
+
+typedef struct IndexTrial
+{
+	char	   *table_sql;
+	char	   *index_sql;
+} IndexTrial;
+
+static void
+run_index_trial(void *arg)
+{
+	IndexTrial *trial = arg;
+
+	pgroll_ddl(trial->table_sql);
+	pgroll_ddl(trial->index_sql);
+}
+
+/*
+ * Build the index on an empty table with the same columns (under their
+ * names and types in the new version), in a subtransaction that is rolled
+ * back.  Whatever CREATE INDEX checks (operator class parameters, storage
+ * parameters, what the access method supports, an immutable predicate) is
+ * then checked now.  Takes no lock on the user's table.
+ */
+static void
+try_index(PgrollCreateIndex *ci, OpContext *ctx, ModelTable *table, Oid amoid)
+{
+	char	   *stand_in = pgroll_qualified(ctx->schema,
+											psprintf(PGROLL_PREFIX "trial_%d", MyProcPid));
+	StringInfoData sql;
+	IndexTrial	trial;
+	List	   *names = NIL;
+	ListCell   *lc;
+	bool		first = true;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TABLE %s (", stand_in);
+	foreach(lc, table->columns)
+	{
+		ModelColumn *col = lfirst(lc);
+		Oid			collation;
+
+		if (col->hidden)
+			continue;
+		if (!OidIsValid(col->type))
+			return;				/* not known before the table is created */
+		appendStringInfo(&sql, "%s%s %s", first ? "" : ", ", quote_identifier(col->name),
+						 format_type_with_typemod(col->type, col->typmod));
+		collation = column_collation(table, col);
+		if (OidIsValid(collation) && collation != get_typcollation(col->type))
+			appendStringInfo(&sql, " COLLATE %s", generate_collation_name(collation));
+		first = false;
+	}
+	appendStringInfoChar(&sql, ')');
+	trial.table_sql = sql.data;
+
+	foreach(lc, ci->columns)
+		names = lappend(names, ((PgrollIndexField *) lfirst(lc))->column);
+	trial.index_sql = index_statement(ci, amoid, false, stand_in, names,
+									  ci->predicate ?
+									  psprintf("(%s\n)", ci->predicate) : NULL);
+
+	op_try(ctx->path, run_index_trial, &trial);
 }
 
 static void
@@ -105,7 +288,11 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 {
 	PgrollCreateIndex *ci = &op->u.create_index;
 	ModelTable *table = model_get_table(ctx->model, ci->table, op_path(ctx, "table"));
+	const char *method = ci->method ? ci->method : "btree";
+	Oid			amoid;
 	ListCell   *lc;
+	List	   *physical = NIL;
+	char	   *predicate = NULL;
 	char	   *sql;
 	List	   *parsed;
 
@@ -117,16 +304,49 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 				 errmsg("%s: relation \"%s\" already exists in schema \"%s\"",
 						op_path(ctx, "name"), ci->name, ctx->schema)));
 	foreach(lc, ci->columns)
-		(void) model_get_column(table, ((PgrollIndexField *) lfirst(lc))->column,
-								psprintf("%s.columns[%d].column", ctx->path,
-										 foreach_current_index(lc)));
+		physical = lappend(physical,
+						   model_get_column(table, ((PgrollIndexField *) lfirst(lc))->column,
+											psprintf("%s.columns[%d].column", ctx->path,
+													 foreach_current_index(lc)))->physical);
 	table->indexes = lappend(table->indexes, ci->name);
 
-	if (!OidIsValid(op_table_relid(ctx, table)))
-		return;
+	amoid = get_index_am_oid(method, true);
+	if (!OidIsValid(amoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("%s: access method \"%s\" does not exist",
+						op_path(ctx, "method"), method)));
 
-	/* the worker runs it later: every fragment must be right now */
-	sql = index_statement(ci, ctx, table);
+	if (!OidIsValid(op_table_relid(ctx, table)))
+	{
+		/* validate, read-only: the table is planned, not created */
+		check_fields(ci, ctx, table, amoid);
+		return;
+	}
+	if (get_rel_relkind(table->relid) == RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: cannot create index on partitioned table \"%s\" concurrently",
+						op_path(ctx, "table"), table->name)));
+
+	/*
+	 * The worker runs the statement later: every fragment must be right
+	 * now.  validate has no columns to rewrite the predicate for (a column
+	 * this migration adds is only planned), so it checks the predicate and
+	 * the statement with the predicate as written.
+	 */
+	if (ci->predicate && ctx->execute)
+		predicate = expr_to_table_sql(ci->predicate, table->relid,
+									  op_table_scope(ctx, table),
+									  op_path(ctx, "predicate"));
+	else if (ci->predicate)
+	{
+		expr_check_table_condition(ci->predicate, op_table_scope(ctx, table),
+								   op_path(ctx, "predicate"));
+		predicate = psprintf("(%s\n)", ci->predicate);
+	}
+	sql = index_statement(ci, amoid, true, pgroll_relation_name(table->relid),
+						  physical, predicate);
 	parsed = pg_parse_query(sql);
 	if (list_length(parsed) != 1 || !IsA(linitial_node(RawStmt, parsed)->stmt, IndexStmt))
 		ereport(ERROR,
@@ -134,6 +354,10 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 				 errmsg("%s: a SQL fragment of the index definition ends the statement",
 						ctx->path),
 				 errdetail("Generated statement: %s", sql)));
+
+	check_fields(ci, ctx, table, amoid);
+	if (ctx->execute || ctx->try_ddl)
+		try_index(ci, ctx, table, amoid);
 	if (!ctx->execute)
 		return;
 

@@ -7,22 +7,80 @@
  * complete	nothing
  * rollback	DROP TABLE
  *
+ * validate creates the table too, so that PostgreSQL checks the types,
+ * defaults, generated columns, checks, exclusion constraints and index
+ * parameters as at start, and the later operations see the table;
+ * pgroll.validate rolls it back.  Foreign keys to existing tables are left
+ * out: trying them would lock those tables against their writers.
+ *
  * src/ops/create_table.c
  *
  *-------------------------------------------------------------------------
  */
 #include "pgroll.h"
 
+#include "access/htup_details.h"
+#include "access/xact.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "ddl.h"
 #include "ops/constraint_sql.h"
 #include "ops/ops.h"
 
-/* One column definition: name type [generated] [default] [constraints] */
+/*
+ * validate: whether a foreign key of table can be tried, the table being
+ * tried under trial_name.  Only one to a table this transaction created
+ * (an earlier operation's trial, or the table itself): locking an existing
+ * table for it could hold up the application's writers.
+ */
+static bool
+foreign_key_tryable(OpContext *ctx, PgrollForeignKey *fk, const char *table,
+					const char *trial_name)
+{
+	ModelTable *target;
+	char	   *relname;
+	HeapTuple	tuple;
+	bool		ours;
+	ListCell   *lc;
+
+	if (strcmp(fk->table, table) == 0)
+		return strcmp(trial_name, table) == 0;
+
+	target = model_find_table(ctx->model, fk->table);
+	if (target == NULL || !OidIsValid(target->relid))
+		return false;
+	relname = get_rel_name(target->relid);
+	if (relname == NULL || strcmp(relname, target->physical) != 0)
+		return false;			/* tried under a name of its own */
+	foreach(lc, fk->column ? list_make1(fk->column) : fk->columns)
+	{
+		ModelColumn *col = model_find_column(target, lfirst(lc));
+
+		if (col == NULL || get_attnum(target->relid, col->physical) == InvalidAttrNumber)
+			return false;		/* a column another operation adds */
+	}
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(target->relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	ours = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	ReleaseSysCache(tuple);
+	return ours;
+}
+
+/*
+ * One column definition: name type [generated] [default] [constraints];
+ * trial_name: see table_statement.
+ */
 static void
-append_column(StringInfo sql, OpContext *ctx, PgrollColumn *col)
+append_column(StringInfo sql, OpContext *ctx, PgrollCreateTable *ct,
+			  PgrollColumn *col, const char *trial_name)
 {
 	appendStringInfo(sql, "%s %s", quote_identifier(col->name), col->type);
 
@@ -46,7 +104,9 @@ append_column(StringInfo sql, OpContext *ctx, PgrollColumn *col)
 		appendStringInfo(sql, " CONSTRAINT %s CHECK (%s)%s",
 						 quote_identifier(col->check->name), col->check->constraint,
 						 col->check->no_inherit ? " NO INHERIT" : "");
-	if (col->references)
+	if (col->references &&
+		(trial_name == NULL ||
+		 foreign_key_tryable(ctx, col->references, ct->name, trial_name)))
 	{
 		appendStringInfo(sql, " CONSTRAINT %s ",
 						 quote_identifier(col->references->name));
@@ -131,13 +191,6 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 		mc->name = pstrdup(col->name);
 		mc->physical = pstrdup(col->name);
 		mc->view_default = col->default_expr;
-		if (!ctx->execute)
-		{
-			bool		serial;
-
-			op_resolve_type(col->type, &mc->type, &mc->typmod, &serial,
-							psprintf("%s.type", path));
-		}
 		table->columns = lappend(table->columns, mc);
 		if (col->check)
 			table->constraints = lappend(table->constraints, col->check->name);
@@ -180,29 +233,28 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 	return table;
 }
 
-static void
-create_table_start(PgrollOperation *op, OpContext *ctx)
+/*
+ * CREATE TABLE for ct.  trial_name: NULL at start; in validate, the name
+ * the table is tried under, and the foreign keys that cannot be tried are
+ * left out.
+ */
+static char *
+table_statement(PgrollCreateTable *ct, OpContext *ctx, const char *trial_name)
 {
-	PgrollCreateTable *ct = &op->u.create_table;
-	ModelTable *planned = plan_table(ct, ctx);
 	StringInfoData sql;
 	List	   *pk = NIL;
 	ListCell   *lc;
-	char	   *qualified = pgroll_qualified(ctx->schema, ct->name);
-	ModelTable *created;
-
-	if (!ctx->execute)
-		return;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE TABLE %s (", qualified);
+	appendStringInfo(&sql, "CREATE TABLE %s (",
+					 pgroll_qualified(ctx->schema, trial_name ? trial_name : ct->name));
 	foreach(lc, ct->columns)
 	{
 		PgrollColumn *col = lfirst(lc);
 
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoString(&sql, ", ");
-		append_column(&sql, ctx, col);
+		append_column(&sql, ctx, ct, col, trial_name);
 		if (col->pk)
 			pk = lappend(pk, col->name);
 	}
@@ -210,11 +262,145 @@ create_table_start(PgrollOperation *op, OpContext *ctx)
 		appendStringInfo(&sql, ", PRIMARY KEY (%s)", quoted_column_list(pk));
 	foreach(lc, ct->constraints)
 	{
+		PgrollConstraint *con = lfirst(lc);
+
+		if (con->type == PGROLL_CONSTRAINT_FOREIGN_KEY && trial_name != NULL &&
+			!foreign_key_tryable(ctx, con->references, ct->name, trial_name))
+			continue;
 		appendStringInfoString(&sql, ", ");
-		append_table_constraint(&sql, ctx, lfirst(lc));
+		append_table_constraint(&sql, ctx, con);
 	}
 	appendStringInfoChar(&sql, ')');
-	pgroll_ddl(sql.data);
+	return sql.data;
+}
+
+/*
+ * validate: create the table for PostgreSQL to check, and for the
+ * operations after this one to see; the caller rolls it back.  When its
+ * name is taken by a table this migration drops (which start renames
+ * first), it is tried under a name of its own.  Returns false if there is
+ * no free name to try it under.
+ */
+static bool
+try_table(PgrollCreateTable *ct, OpContext *ctx, ModelTable *planned)
+{
+	const char *name = ct->name;
+	ListCell   *lc;
+	Oid			relid;
+	ModelTable *created;
+
+	foreach(lc, ctx->model->tables)
+	{
+		ModelTable *t = lfirst(lc);
+
+		if (t->hidden && strcmp(t->physical, ct->name) == 0)
+		{
+			/* not _pgroll_: the model does not read pgroll's own tables */
+			name = psprintf("pgroll_trial_%d_%d", MyProcPid,
+							list_length(ctx->model->tables));
+			if (OidIsValid(get_relname_relid(name, ctx->nspid)))
+				return false;
+			break;
+		}
+	}
+
+	pgroll_ddl(table_statement(ct, ctx, name));
+	relid = get_relname_relid(name, ctx->nspid);
+	created = model_read_table(relid);
+	planned->relid = relid;
+	planned->columns = created->columns;
+	planned->indexes = created->indexes;
+
+	/* and the foreign keys that were left out */
+	planned->constraints = created->constraints;
+	foreach(lc, ct->columns)
+	{
+		PgrollColumn *col = lfirst(lc);
+
+		if (col->references && !model_has_constraint(planned, col->references->name))
+			planned->constraints = lappend(planned->constraints, col->references->name);
+	}
+	foreach(lc, ct->constraints)
+	{
+		PgrollConstraint *con = lfirst(lc);
+
+		if (con->type == PGROLL_CONSTRAINT_FOREIGN_KEY &&
+			!model_has_constraint(planned, con->name))
+			planned->constraints = lappend(planned->constraints, con->name);
+	}
+	return true;
+}
+
+/*
+ * validate without trying: the column's type, if it names one.  A column
+ * type may be more than a type name ("text COLLATE \"C\""); what does not
+ * parse as one is left to start (the type stays unknown).  A type that
+ * does not exist is an error.
+ */
+static void
+resolve_column_type(const char *type, ModelColumn *mc, const char *path)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		bool		serial;
+
+		op_resolve_type(type, &mc->type, &mc->typmod, &serial, path);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
+			ReThrowError(edata);
+		mc->type = InvalidOid;
+		mc->typmod = -1;
+	}
+	PG_END_TRY();
+}
+
+static void
+create_table_start(PgrollOperation *op, OpContext *ctx)
+{
+	PgrollCreateTable *ct = &op->u.create_table;
+	ModelTable *planned = plan_table(ct, ctx);
+	ListCell   *lc;
+	char	   *qualified = pgroll_qualified(ctx->schema, ct->name);
+	ModelTable *created;
+
+	if (!ctx->execute)
+	{
+		ListCell   *lm;
+
+		if (ctx->try_ddl && try_table(ct, ctx, planned))
+			return;
+
+		/* validate without trying: the types, at least, must exist */
+		forboth(lc, ct->columns, lm, planned->columns)
+		{
+			ModelColumn *mc = lfirst(lm);
+
+			resolve_column_type(((PgrollColumn *) lfirst(lc))->type, mc,
+								psprintf("%s.columns[%d].type", ctx->path,
+										 foreach_current_index(lc)));
+		}
+		return;
+	}
+
+	pgroll_ddl(table_statement(ct, ctx, NULL));
 
 	if (ct->comment)
 		pgroll_ddlf("COMMENT ON TABLE %s IS %s", qualified, pgroll_literal(ct->comment));

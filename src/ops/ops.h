@@ -10,7 +10,10 @@
  *				migration applied) and applies it to the model.  When
  *				ctx->execute is set it also runs the expand DDL and records
  *				in ctx->state what complete and rollback will need;
- *				pgroll.validate() runs it with execute unset.
+ *				pgroll.validate() runs it with execute unset (and with
+ *				try_ddl set, unless its transaction is read-only: DDL on
+ *				objects of its own may then be tried, pgroll.validate
+ *				rolls it all back).
  *	complete	contract: runs after the previous version schema is gone.
  *	rollback	undoes start; runs in reverse operation order after the new
  *				version schema is gone.
@@ -39,6 +42,8 @@ typedef struct OpContext
 	SyncPlan   *sync;			/* start: triggers, backfills, queued jobs */
 	Model	   *model;			/* start only */
 	bool		execute;		/* start: run DDL (false in validate) */
+	bool		try_ddl;		/* validate: DDL that touches no existing
+								 * object may run; it is rolled back */
 	OperationState *state;		/* what start resolved */
 	const char *path;			/* "operations[i].<kind>", for messages */
 	bool		refresh_views;	/* complete: rebuild the new version's views */
@@ -89,8 +94,20 @@ extern char *op_internal_name(const char *prefix, const char *name);
 extern void op_resolve_type(const char *type, Oid *typid, int32 *typmod,
 							bool *serial, const char *path);
 
-/* The visible columns of a table under their logical names (ExprColumn *) */
+/*
+ * The visible columns of a table under their logical names (ExprColumn *).
+ * In validate, a column this migration adds or copies does not exist yet:
+ * it is in the scope with its model type, for checking only.
+ */
 extern List *op_table_scope(OpContext *ctx, ModelTable *table);
+
+/*
+ * Run fn(arg) in a subtransaction that is rolled back whatever happens, so
+ * that nothing it does survives.  An error it raises is re-raised with its
+ * message prefixed by path (and without its context and position, which
+ * would show the trial's own statements).
+ */
+extern void op_try(const char *path, void (*fn) (void *arg), void *arg);
 
 /*
  * Error 2BP01 if anything outside the table depends on the table (attnum

@@ -9,10 +9,13 @@
  */
 #include "pgroll.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "parser/parse_type.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "expr.h"
 #include "ops/ops.h"
@@ -107,8 +110,50 @@ op_table_scope(OpContext *ctx, ModelTable *table)
 	{
 		ModelColumn *col = lfirst(lc);
 
-		if (!col->hidden)
+		if (col->hidden)
+			continue;
+		/* validate adds no columns: _pgroll_new_<c> is only planned */
+		if (!ctx->execute &&
+			get_attnum(table->relid, col->physical) == InvalidAttrNumber)
+			scope = expr_scope_add_planned(scope, col->name, col->type, col->typmod);
+		else
 			scope = expr_scope_add(scope, table->relid, col->physical, col->name);
 	}
 	return scope;
+}
+
+void
+op_try(const char *path, void (*fn) (void *arg), void *arg)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("%s: %s", path, edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+	}
+	PG_END_TRY();
+
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
 }

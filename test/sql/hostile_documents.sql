@@ -71,7 +71,7 @@ SELECT left(pg_temp.doc_error(jsonb_build_object('operations', jsonb_build_array
 RESET client_min_messages;
 SELECT left(pg_temp.doc_error(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('add_column', jsonb_build_object('table', 't', 'up', repeat('(', 1048576), 'column', jsonb_build_object('name', 'n', 'type', 'int')))))), 120);
 SELECT left(pg_temp.doc_error(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('add_column', jsonb_build_object('table', 't', 'column', jsonb_build_object('name', 'n', 'type', 'int', 'nullable', true, 'default', repeat('1+', 524288) || '1')))))), 120);
--- validate does not compile sql.up; start refuses it
+-- a sql.up that does not parse is refused (by validate too)
 SELECT left(pg_temp.start_error(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('sql', jsonb_build_object('up', repeat(' ', 1048576) || 'SELEC 1'))))), 120);
 SELECT left(pg_temp.doc_error(jsonb_build_object('name', repeat('m', 1048576), 'operations', jsonb_build_array(jsonb_build_object('drop_table', jsonb_build_object('name', 't'))))), 120);
 SELECT left(pg_temp.doc_error(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('create_table', jsonb_build_object('name', 'big', 'comment', repeat('c', 1048576), 'columns', '[{"name": "a", "type": "int"}]'::jsonb, 'bogus', 1))))), 120);
@@ -278,8 +278,8 @@ SELECT pg_temp.start_rollback('{"version_schema": "v \"; DROP SCHEMA hostile CAS
 SELECT pg_temp.start_rollback(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('create_table', jsonb_build_object('name', repeat('é', 31) || 'x', 'columns', jsonb_build_array(jsonb_build_object('name', repeat('😀', 15) || 'abc', 'type', 'int')))))));
 SELECT pg_temp.start_rollback('{"operations": [{"add_column": {"table": "t", "up": "''a''''b; DROP TABLE hostile.x; --'' || id", "column": {"name": "q", "type": "text"}}}]}');
 SELECT pg_temp.start_rollback('{"operations": [{"alter_column": {"table": "t", "column": "b", "check": {"name": "ck \"1\"; --", "constraint": "b > 0 AND b::text <> '';'' "}, "up": "CASE WHEN b > 0 THEN b ELSE 1 END", "down": "b"}}]}');
--- a collation or operator class is taken as a name: the build fails in the
--- worker, nothing is injected
+-- a collation or operator class is taken as a name: start refuses the
+-- unknown name, nothing is injected
 SELECT pg_temp.start_rollback('{"operations": [{"create_index": {"name": "i", "table": "t", "columns": [{"column": "a", "collate": "C\"; DROP TABLE hostile.x; --"}]}}]}');
 SELECT pg_temp.start_rollback('{"operations": [{"create_index": {"name": "i", "table": "t", "columns": [{"column": "a", "opclass": {"name": "text_ops); DROP TABLE hostile.x; --"}}]}}]}');
 CALL pgroll.wait('hostile');

@@ -1,0 +1,380 @@
+#!/bin/bash
+# bench/run.sh -- pgroll's benchmarks, side by side with the alternatives.
+#
+# As root on Debian 12: installs what it needs, builds and installs the
+# extension, starts its own durable PostgreSQL 15 cluster (fsync and
+# synchronous_commit on) as the postgres OS user on port 54350, runs the
+# scenarios of bench/README.md, prints every figure and ratio, writes them
+# to bench/results/latest.txt, and stops the cluster.  Not part of the
+# test run: nothing here asserts a time.
+#
+#   bench/run.sh [--sizes 100000,1000000,4000000] [--runs 3]
+#                [--load-size 1000000] [--tps-seconds 20] [--only 1,2,3]
+#                [--batch-size N]   (pgroll.backfill_batch_size; default: the GUC's)
+#
+# Scenarios:
+#   1  backfill throughput: alter_column a int -> bigint (up/down), rows/s
+#      from start's commit to the end of the backfill, against (A) one plain
+#      UPDATE t SET n = a::bigint and (B) a pgroll-style client backfill
+#      (batches of 1000 keyed on the primary key, FOR NO KEY UPDATE, a
+#      PL/pgSQL trigger reading search_path per row); also start and
+#      complete latency (scenario 4) and rows/s per size (scenario 5)
+#   2  trigger cost: single-row UPDATE TPS (pgbench, 4 clients) and a bulk
+#      UPDATE t SET b = b, with pgroll's sync trigger, with the PL/pgSQL
+#      trigger of (B), and with none
+#   3  zero downtime: pgbench writers (half through the old version, half
+#      through the new) before and during start -> backfill -> complete,
+#      against a naive ALTER TABLE ... TYPE bigint under the same load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+require_root
+
+SIZES=100000,1000000,4000000
+RUNS=3
+LOAD_SIZE=1000000
+TPS_SECONDS=20
+ONLY=1,2,3
+BATCH_SIZE=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --sizes) SIZES=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --load-size) LOAD_SIZE=$2; shift 2 ;;
+        --tps-seconds) TPS_SECONDS=$2; shift 2 ;;
+        --only) ONLY=$2; shift 2 ;;
+        --batch-size) BATCH_SIZE=$2; shift 2 ;;
+        *) echo "usage: $0 [--sizes N,N,...] [--runs N] [--load-size N] [--tps-seconds N] [--only 1,2,3]" >&2
+           exit 2 ;;
+    esac
+done
+IFS=, read -r -a SIZE_LIST <<< "$SIZES"
+MAX_SIZE=$LOAD_SIZE
+for n in "${SIZE_LIST[@]}"; do [ "$n" -gt "$MAX_SIZE" ] && MAX_SIZE=$n; done
+wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then     # set it to reuse an installed build
+    say "installing packages (apt-get)"
+    install_packages
+    say "building and installing the pgroll extension"
+    build_and_install
+fi
+say "starting a durable throwaway cluster in /tmp/pgroll-bench-data (port 54350)"
+trap stop_cluster EXIT
+start_cluster /tmp/pgroll-bench-data 54350 pgroll_bench durable
+export PGDATABASE=pgroll_bench
+WORK=$(mktemp -d)
+chmod 755 "$WORK"
+mkdir -p bench/results
+OUT=bench/results/latest.txt
+: > "$OUT"
+
+q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+if [ -n "$BATCH_SIZE" ]; then
+    q "ALTER DATABASE pgroll_bench SET pgroll.backfill_batch_size = $BATCH_SIZE"
+fi
+# report LINE: printed and kept in the results file
+report() { printf '%s\n' "$*" | tee -a "$OUT"; }
+now_ms() { date +%s%3N; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { if (ms > 0) printf "%.0f", n * 1000 / ms; else print 0 }'; }
+
+report "pgroll benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+report "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r)"
+report "server: $(q 'SELECT version()' | cut -d, -f1); fsync=$(q 'SHOW fsync'), synchronous_commit=$(q 'SHOW synchronous_commit'), full_page_writes=$(q 'SHOW full_page_writes'), shared_buffers=$(q 'SHOW shared_buffers'), max_wal_size=$(q 'SHOW max_wal_size')"
+report "pgroll: backfill_batch_size=$(q 'SHOW pgroll.backfill_batch_size' 2>/dev/null || echo default), runs per figure: $RUNS (medians)"
+
+q "CREATE EXTENSION pgroll"
+say "loading $MAX_SIZE source rows"
+q "CREATE UNLOGGED TABLE public.src AS
+     SELECT g::bigint AS id, ((g::bigint * 7919) % 1000003)::int AS a,
+            md5(g::text) || substr(md5((g + 1)::text), 1, 28) AS b,
+            now() - g * interval '1 second' AS c
+     FROM generate_series(1, $MAX_SIZE) g"
+
+# fresh_table SCHEMA N: SCHEMA.t with N rows, analyzed and checkpointed, so
+# that every run pays the first-touch full-page images
+fresh_table() {
+    q "DROP SCHEMA IF EXISTS \"$1\" CASCADE" 2>/dev/null
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -o /dev/null <<SQL
+SELECT format('DROP SCHEMA %I CASCADE', nspname) FROM pg_namespace WHERE nspname LIKE '$1\_%' \gexec
+SQL
+    q "DELETE FROM pgroll.migrations WHERE schema = '$1'; DELETE FROM pgroll.jobs WHERE schema = '$1'"
+    q "CREATE SCHEMA \"$1\""
+    q "CREATE TABLE \"$1\".t (id bigint GENERATED BY DEFAULT AS IDENTITY, a int NOT NULL,
+                              b text NOT NULL, c timestamptz NOT NULL DEFAULT now())"
+    q "INSERT INTO \"$1\".t SELECT * FROM public.src WHERE id <= $2"
+    q "ALTER TABLE \"$1\".t ADD PRIMARY KEY (id)"
+    q "SELECT setval(pg_get_serial_sequence('\"$1\".t', 'id'), $2)" >/dev/null
+    q "VACUUM ANALYZE \"$1\".t"
+    q "CHECKPOINT"
+}
+
+MIGRATION='{"operations": [{"alter_column": {"table": "t", "column": "a", "type": "bigint",
+  "up": "CAST(a AS bigint)", "down": "CAST(a AS integer)"}}]}'
+
+# pgroll-style: the new column, the backfill mark, a PL/pgSQL trigger that
+# reads search_path per row (as pgroll's does)
+plpgsql_trigger() {
+    q "ALTER TABLE \"$1\".t ADD COLUMN _pgroll_new_a bigint,
+                         ADD COLUMN _pgroll_needs_backfill boolean DEFAULT true"
+    psql -X -q -v ON_ERROR_STOP=1 <<SQL
+CREATE FUNCTION "$1".sync() RETURNS trigger LANGUAGE plpgsql AS \$\$
+DECLARE
+    a "$1".t.a%TYPE := NEW.a;
+    sp text;
+BEGIN
+    SELECT current_setting INTO sp FROM current_setting('search_path');
+    IF sp <> '"$1_new"' THEN
+        NEW._pgroll_new_a := CAST(a AS bigint);
+    ELSE
+        NEW.a := CAST(NEW._pgroll_new_a AS integer);
+    END IF;
+    NEW._pgroll_needs_backfill := false;
+    RETURN NEW;
+END \$\$;
+CREATE TRIGGER sync BEFORE INSERT OR UPDATE ON "$1".t FOR EACH ROW EXECUTE FUNCTION "$1".sync();
+SQL
+}
+
+# ---------------------------------------------------------------------
+# 1. Backfill throughput (with 4. start/complete latency, 5. scaling)
+# ---------------------------------------------------------------------
+cat > "$WORK/b_batch.pgb" <<'PGB'
+WITH batch AS (SELECT id FROM bench_b.t WHERE id > :last ORDER BY id LIMIT 1000 FOR NO KEY UPDATE),
+     upd AS (UPDATE bench_b.t SET id = t.id FROM batch WHERE t.id = batch.id RETURNING t.id)
+SELECT coalesce(max(id), :last) AS last FROM upd
+\gset
+PGB
+
+# one_run_A N -> ms
+one_run_A() {
+    fresh_table bench_a "$1"
+    q "ALTER TABLE bench_a.t ADD COLUMN n bigint"
+    local t0; t0=$(now_ms)
+    q "UPDATE bench_a.t SET n = a::bigint" >/dev/null
+    echo $(( $(now_ms) - t0 ))
+}
+
+# one_run_B N -> ms
+one_run_B() {
+    fresh_table bench_b "$1"
+    plpgsql_trigger bench_b
+    q "CHECKPOINT"
+    local t0; t0=$(now_ms)
+    pgbench -n -c 1 -t $(( $1 / 1000 + 1 )) -D last=0 -f "$WORK/b_batch.pgb" >/dev/null
+    local ms=$(( $(now_ms) - t0 ))
+    local left; left=$(q "SELECT count(*) FROM bench_b.t WHERE _pgroll_needs_backfill OR _pgroll_new_a IS DISTINCT FROM a")
+    [ "$left" = 0 ] || echo "B left $left rows wrong" >&2
+    echo "$ms"
+}
+
+# one_run_P N -> "backfill_ms start_ms complete_ms"
+one_run_P() {
+    fresh_table bench_p "$1"
+    local out start_ms t0 done_ms complete_ms left
+    # start, then the moment it committed, in one session
+    out=$(psql -X -A -t -q -v ON_ERROR_STOP=1 <<SQL
+\timing on
+SELECT pgroll.start('$MIGRATION', '02_a_bigint', 'bench_p');
+\timing off
+SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+SQL
+)
+    start_ms=$(printf '%s\n' "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    t0=$(printf '%s\n' "$out" | tail -1)
+    q "CALL pgroll.wait('bench_p', '1 hour')"
+    done_ms=$(q "SELECT (extract(epoch FROM finished_at) * 1000)::bigint FROM pgroll.jobs
+                 WHERE schema = 'bench_p' AND kind = 'backfill' ORDER BY id DESC LIMIT 1")
+    left=$(q "SELECT count(*) FROM bench_p.t WHERE _pgroll_needs_backfill OR _pgroll_new_a IS DISTINCT FROM a")
+    [ "$left" = 0 ] || echo "pgroll left $left rows wrong" >&2
+    complete_ms=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -c '\timing on' \
+                  -c "SELECT pgroll.complete('bench_p')" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    echo "$(( done_ms - t0 )) $start_ms $complete_ms"
+}
+
+if wants 1; then
+    say "1. backfill throughput"
+    report ""
+    report "== 1. Backfill throughput (alter_column a int -> bigint), rows/s, median of $RUNS"
+    report "$(printf '%-10s %12s %12s %12s %10s %10s' rows 'A plain UPD' 'B pgroll-sty' 'pgroll ext' 'ext/A' 'ext/B')"
+    declare -A START_MS COMPLETE_MS
+    for n in "${SIZE_LIST[@]}"; do
+        a=(); b=(); p=(); s=(); c=()
+        for r in $(seq "$RUNS"); do
+            ms=$(one_run_A "$n"); a+=("$(rate "$n" "$ms")")
+            ms=$(one_run_B "$n"); b+=("$(rate "$n" "$ms")")
+            read -r ms sms cms < <(one_run_P "$n")
+            p+=("$(rate "$n" "$ms")"); s+=("$sms"); c+=("$cms")
+            echo "   size $n run $r: A ${a[-1]} B ${b[-1]} pgroll ${p[-1]} rows/s; start ${sms} ms complete ${cms} ms"
+        done
+        am=$(echo "${a[*]}" | median); bm=$(echo "${b[*]}" | median); pm=$(echo "${p[*]}" | median)
+        START_MS[$n]=$(echo "${s[*]}" | median); COMPLETE_MS[$n]=$(echo "${c[*]}" | median)
+        report "$(printf '%-10s %12s %12s %12s %10s %10s' "$n" "$am" "$bm" "$pm" "$(ratio "$pm" "$am")" "$(ratio "$pm" "$bm")")"
+        report "$(printf '%-10s %12s %12s %12s' '  (runs)' "$(echo "${a[*]}" | tr ' ' /)" "$(echo "${b[*]}" | tr ' ' /)" "$(echo "${p[*]}" | tr ' ' /)")"
+    done
+    report ""
+    report "== 4. Constant-time phases: start and complete latency (ms, median of $RUNS, no load)"
+    for n in "${SIZE_LIST[@]}"; do
+        report "$(printf '%-10s start %8s ms   complete %8s ms' "$n" "${START_MS[$n]}" "${COMPLETE_MS[$n]}")"
+    done
+fi
+
+# ---------------------------------------------------------------------
+# 2. Trigger cost
+# ---------------------------------------------------------------------
+if wants 2; then
+    say "2. trigger cost on $LOAD_SIZE rows"
+    # three tables: no trigger, pgroll's sync trigger (migration active,
+    # backfilled), the PL/pgSQL trigger (backfilled)
+    fresh_table tc_none "$LOAD_SIZE"
+    fresh_table tc_pgroll "$LOAD_SIZE"
+    q "SELECT pgroll.start('$MIGRATION', '02_a_bigint', 'tc_pgroll')" >/dev/null
+    q "CALL pgroll.wait('tc_pgroll', '1 hour')"
+    fresh_table tc_plpgsql "$LOAD_SIZE"
+    plpgsql_trigger tc_plpgsql
+    q "UPDATE tc_plpgsql.t SET id = id" >/dev/null
+    for v in tc_none tc_pgroll tc_plpgsql; do q "VACUUM (FREEZE, ANALYZE) $v.t"; done
+    q "CHECKPOINT"
+    for v in tc_none tc_pgroll tc_plpgsql; do
+        printf '\\set id random(1, %d)\nUPDATE %s.t SET a = a + 1 WHERE id = :id;\n' "$LOAD_SIZE" "$v" > "$WORK/$v.pgb"
+        pgbench -n -c 4 -j 2 -T 5 -f "$WORK/$v.pgb" >/dev/null 2>&1    # warm-up
+    done
+    declare -A TPS
+    for r in $(seq "$RUNS"); do
+        for v in tc_none tc_pgroll tc_plpgsql; do
+            q "VACUUM $v.t"
+            tps=$(pgbench -n -c 4 -j 2 -T "$TPS_SECONDS" -f "$WORK/$v.pgb" 2>/dev/null |
+                  sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+            TPS[$v]="${TPS[$v]:-} $tps"
+            echo "   run $r $v: $tps tps"
+        done
+    done
+    none=$(echo "${TPS[tc_none]}" | median); pg=$(echo "${TPS[tc_pgroll]}" | median)
+    pl=$(echo "${TPS[tc_plpgsql]}" | median)
+    report ""
+    report "== 2. Trigger cost on $LOAD_SIZE rows"
+    report "(i) single-row UPDATE, pgbench -c 4 -j 2 -T $TPS_SECONDS, TPS median of $RUNS"
+    report "$(printf '    none %s   pgroll sync trigger %s   PL/pgSQL trigger %s' "$none" "$pg" "$pl")"
+    report "    runs: none${TPS[tc_none]} / pgroll${TPS[tc_pgroll]} / plpgsql${TPS[tc_plpgsql]}"
+    report "    pgroll/none $(ratio "$pg" "$none")   plpgsql/none $(ratio "$pl" "$none")"
+    declare -A BULK
+    for r in $(seq "$RUNS"); do
+        for v in tc_none tc_pgroll tc_plpgsql; do
+            q "VACUUM $v.t"; q "CHECKPOINT"
+            t0=$(now_ms)
+            q "UPDATE $v.t SET b = b" >/dev/null
+            BULK[$v]="${BULK[$v]:-} $(rate "$LOAD_SIZE" $(( $(now_ms) - t0 )))"
+        done
+    done
+    none=$(echo "${BULK[tc_none]}" | median); pg=$(echo "${BULK[tc_pgroll]}" | median)
+    pl=$(echo "${BULK[tc_plpgsql]}" | median)
+    report "(ii) bulk UPDATE t SET b = b, rows/s median of $RUNS"
+    report "$(printf '    none %s   pgroll sync trigger %s   PL/pgSQL trigger %s' "$none" "$pg" "$pl")"
+    report "    runs: none${BULK[tc_none]} / pgroll${BULK[tc_pgroll]} / plpgsql${BULK[tc_plpgsql]}"
+    report "    pgroll/none $(ratio "$pg" "$none")   plpgsql/none $(ratio "$pl" "$none")"
+    q "SELECT pgroll.rollback('tc_pgroll')" >/dev/null
+    for v in tc_none tc_pgroll tc_plpgsql; do q "DROP SCHEMA $v CASCADE"; done
+fi
+
+# ---------------------------------------------------------------------
+# 3. Zero downtime
+# ---------------------------------------------------------------------
+# latency_stats LOGS FROM_MS TO_MS -> "count p99_ms max_ms" of transactions
+# that ended in [FROM, TO) (pgbench -l: ... epoch us at columns 5 and 6,
+# latency in us at column 3)
+latency_stats() {
+    cat $1 | awk -v from="$2" -v to="$3" '
+        { end_ms = $5 * 1000 + $6 / 1000; if (end_ms >= from && end_ms < to) print $3 / 1000 }' |
+        sort -g | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print "0 0 0"; exit }
+            i = int(NR * 0.99); if (i < 1) i = 1
+            printf "%d %.1f %.1f\n", NR, v[i], v[NR] }'
+}
+
+# the longest time in [FROM, TO) during which no transaction ended, in ms
+longest_gap() {
+    cat $1 | awk -v from="$2" -v to="$3" '
+        { end_ms = $5 * 1000 + $6 / 1000; if (end_ms >= from && end_ms < to) printf "%.3f\n", end_ms }' |
+        sort -g | awk '{ if (NR > 1 && $1 - prev > gap) gap = $1 - prev; prev = $1 }
+                       END { printf "%.0f\n", gap }'
+}
+
+if wants 3; then
+    say "3. zero downtime on $LOAD_SIZE rows"
+    # the table as version zd_01 of schema zd, then writers: half through
+    # the old version, half through the newest one there is
+    fresh_table zd "$LOAD_SIZE"
+    q "SELECT pgroll.start('{\"operations\": [{\"sql\": {\"up\": \"SELECT 1\"}}]}', '01', 'zd')" >/dev/null
+    q "SELECT pgroll.complete('zd')" >/dev/null
+    cat > "$WORK/zd_old.pgb" <<PGB
+\\set id random(1, $LOAD_SIZE)
+BEGIN;
+SELECT set_config('search_path', CASE WHEN to_regnamespace('zd_01') IS NULL THEN 'zd_02' ELSE 'zd_01' END, true);
+UPDATE t SET a = a + 1 WHERE id = :id;
+COMMIT;
+PGB
+    cat > "$WORK/zd_new.pgb" <<PGB
+\\set id random(1, $LOAD_SIZE)
+BEGIN;
+SELECT set_config('search_path', CASE WHEN to_regnamespace('zd_02') IS NULL THEN 'zd_01' ELSE 'zd_02' END, true);
+UPDATE t SET a = a + 1 WHERE id = :id;
+COMMIT;
+PGB
+    q "CHECKPOINT"
+    # the backfill time is unknown beforehand: the load runs long enough
+    # and is stopped by a sentinel row the script writes after complete
+    est=$(( LOAD_SIZE / 30000 + 20 ))
+    rm -f "$WORK"/zd_*.log*
+    (cd "$WORK" && pgbench -n -c 2 -j 1 -T "$est" -l --log-prefix=zd_old -f zd_old.pgb > zd_old.out 2>&1) &
+    old_pid=$!
+    (cd "$WORK" && pgbench -n -c 2 -j 1 -T "$est" -l --log-prefix=zd_new -f zd_new.pgb > zd_new.out 2>&1) &
+    new_pid=$!
+    sleep 6
+    mig_from=$(now_ms)
+    q "SELECT pgroll.start('$MIGRATION', '02', 'zd')" >/dev/null
+    q "CALL pgroll.wait('zd', '1 hour')"
+    q "SELECT pgroll.complete('zd')" >/dev/null
+    mig_to=$(now_ms)
+    wait $old_pid $new_pid || true
+    logs="$WORK/zd_old.* $WORK/zd_new.*"
+    read -r nb p99b maxb < <(latency_stats "$logs" $(( mig_from - 4000 )) "$mig_from")
+    read -r nd p99d maxd < <(latency_stats "$logs" "$mig_from" "$mig_to")
+    gap=$(longest_gap "$logs" "$mig_from" "$mig_to")
+    failed=$(cat "$WORK/zd_old.out" "$WORK/zd_new.out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+    aborted=$(grep -c 'aborted\|ERROR' "$WORK/zd_old.out" "$WORK/zd_new.out" | awk -F: '{ s += $2 } END { print s + 0 }')
+    [ "$mig_to" -lt $(( mig_from + est * 1000 - 6000 )) ] || echo "warning: the load ended before the migration did" >&2
+
+    # the naive ALTER under the same load, on a fresh table
+    fresh_table naive "$LOAD_SIZE"
+    sed 's/zd_0[12]/naive/g' "$WORK/zd_old.pgb" > "$WORK/naive.pgb"
+    rm -f "$WORK"/naive_*.log*
+    (cd "$WORK" && pgbench -n -c 4 -j 2 -T 20 -l --log-prefix=naive_log -f naive.pgb > naive.out 2>&1) &
+    naive_pid=$!
+    sleep 6
+    alter_from=$(now_ms)
+    q "ALTER TABLE naive.t ALTER COLUMN a TYPE bigint"
+    alter_to=$(now_ms)
+    wait $naive_pid || true
+    nlogs="$WORK/naive_log.*"
+    read -r nnb np99b nmaxb < <(latency_stats "$nlogs" $(( alter_from - 4000 )) "$alter_from")
+    read -r nnd np99d nmaxd < <(latency_stats "$nlogs" "$alter_from" $(( alter_to + 1000 )))
+    ngap=$(longest_gap "$nlogs" "$alter_from" $(( alter_to + 1000 )))
+    nfailed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/naive.out")
+
+    report ""
+    report "== 3. Zero downtime on $LOAD_SIZE rows, 4 writers (single-row UPDATEs)"
+    report "pgroll (2 writers through the old version, 2 through the new; start -> backfill -> complete took $(( mig_to - mig_from )) ms):"
+    report "    before: $nb txns, p99 ${p99b} ms, max ${maxb} ms"
+    report "    during: $nd txns, p99 ${p99d} ms, max ${maxd} ms; longest time without a commit ${gap} ms"
+    report "    failed transactions: $failed (client errors: $aborted); p99 during/before $(ratio "$p99d" "$p99b")"
+    report "naive ALTER TABLE t ALTER COLUMN a TYPE bigint ($(( alter_to - alter_from )) ms):"
+    report "    before: $nnb txns, p99 ${np99b} ms, max ${nmaxb} ms"
+    report "    during: $nnd txns, p99 ${np99d} ms, max ${nmaxd} ms; writers stalled for ${ngap} ms"
+    report "    failed transactions: ${nfailed:-0}"
+fi
+
+report ""
+report "results written to $OUT"
+rm -rf "$WORK"
