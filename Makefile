@@ -46,7 +46,7 @@ PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-ini
 REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker migrate cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
-ISOLATION      = concurrent_start backfill_writers lock_retry
+ISOLATION      = concurrent_start backfill_writers lock_retry lock_retry_complete
 ISOLATION_OPTS = --inputdir=test --outputdir=.
 
 PG_CONFIG ?= pg_config

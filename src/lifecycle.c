@@ -19,6 +19,7 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -36,6 +37,9 @@
 #include "ops/ops.h"
 #include "triggers.h"
 #include "versions.h"
+
+/* seeds the hash of a version schema name into an advisory lock key */
+#define PGROLL_VERSION_SCHEMA_LOCK_SEED UINT64CONST(0x7067726f6c6c7673)
 
 PG_FUNCTION_INFO_V1(pgroll_start);
 PG_FUNCTION_INFO_V1(pgroll_complete);
@@ -290,6 +294,15 @@ pgroll_start(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("migration \"%s\" has already been applied to schema \"%s\"",
 						name, schema)));
+	/*
+	 * Starts on two schemas are not serialised, yet "x" + "y_z" and "x_y" +
+	 * "z" name the same version schema: the second waits for the first here
+	 * and then sees its schema, rather than failing on the catalog's index.
+	 */
+	DirectFunctionCall1(pg_advisory_xact_lock_int8,
+						Int64GetDatum(hash_bytes_extended((const unsigned char *) version_schema,
+														  strlen(version_schema),
+														  PGROLL_VERSION_SCHEMA_LOCK_SEED)));
 	if (OidIsValid(get_namespace_oid(version_schema, true)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_SCHEMA),

@@ -17,6 +17,8 @@
  */
 #include "pgroll.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
@@ -90,8 +92,29 @@ versions_create(Model *model, const char *version_schema)
 	}
 }
 
+/*
+ * Views one at a time first: each DROP VIEW tries its lock without queueing
+ * and waits out the clients' transactions holding it (see ddl.c), so new
+ * queries through the old version never queue behind the drop.
+ */
 void
 versions_drop(const char *version_schema)
 {
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(version_schema)};
+	List	   *views = NIL;
+	ListCell   *lc;
+
+	if (SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+							  "  AND c.relkind OPERATOR(pg_catalog.=) 'v' ORDER BY c.oid",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the views of \"%s\"", version_schema);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		views = lappend(views, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	foreach(lc, views)
+		pgroll_ddlf("DROP VIEW IF EXISTS %s CASCADE",
+					pgroll_qualified(version_schema, lfirst(lc)));
 	pgroll_ddlf("DROP SCHEMA IF EXISTS %s CASCADE", quote_identifier(version_schema));
 }

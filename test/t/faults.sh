@@ -607,9 +607,10 @@ check_poll "D2: the worker waits for the reader, small_name_idx already invalid"
                       AND wait_event_type = 'Lock' AND query LIKE 'DROP INDEX CONCURRENTLY%')
         AND (SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass('fa.small_name_idx'))"
 crash_restart D2
-# no pgroll.wait() first: the launcher must find the work
+# no pgroll.wait() first: the launcher must find the work (the worker's
+# claim commits asynchronously, so a crash may have erased its attempt)
 check_poll "D2: the launcher resumes the drop after the restart" 30 \
-    "SELECT state = 'done' AND attempts >= 2 FROM pgroll.jobs WHERE migration = '03_score' AND phase = 'complete'"
+    "SELECT state = 'done' FROM pgroll.jobs WHERE migration = '03_score' AND phase = 'complete'"
 out=$(q "CALL pgroll.wait('fa', '60 s')")
 check "D2: CALL pgroll.wait() returns" "$?$out" 0
 check "D2: small_name_idx is gone" "$(q "SELECT to_regclass('fa.small_name_idx') IS NULL")" t
