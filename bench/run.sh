@@ -301,17 +301,20 @@ longest_gap() {
                        END { printf "%.0f\n", gap }'
 }
 
-if wants 3; then
-    say "3. zero downtime on $LOAD_SIZE rows"
-    # the table as version zd_01 of schema zd, then writers: half through
-    # the old version, half through the newest one there is
+# one_zero_downtime -> "ms before_n before_p99 before_max during_n during_p99
+# during_max gap failed aborted" for pgroll under 4 writers
+one_zero_downtime() {
+    # the table as version zd_01 of schema zd; 2 writers through the old
+    # version until the rollout flag says the old release is gone, 2
+    # through the newest version there is
     fresh_table zd "$LOAD_SIZE"
     q "SELECT pgroll.start('{\"operations\": [{\"sql\": {\"up\": \"SELECT 1\"}}]}', '01', 'zd')" >/dev/null
     q "SELECT pgroll.complete('zd')" >/dev/null
+    q "CREATE TABLE zd.rollout (done boolean NOT NULL); INSERT INTO zd.rollout VALUES (false)"
     cat > "$WORK/zd_old.pgb" <<PGB
 \\set id random(1, $LOAD_SIZE)
 BEGIN;
-SELECT set_config('search_path', CASE WHEN to_regnamespace('zd_01') IS NULL THEN 'zd_02' ELSE 'zd_01' END, true);
+SELECT set_config('search_path', CASE WHEN (SELECT done FROM zd.rollout) THEN 'zd_02' ELSE 'zd_01' END, true);
 UPDATE t SET a = a + 1 WHERE id = :id;
 COMMIT;
 PGB
@@ -323,56 +326,79 @@ UPDATE t SET a = a + 1 WHERE id = :id;
 COMMIT;
 PGB
     q "CHECKPOINT"
-    # the backfill time is unknown beforehand: the load runs long enough
-    # and is stopped by a sentinel row the script writes after complete
-    est=$(( LOAD_SIZE / 30000 + 20 ))
-    rm -f "$WORK"/zd_*.log*
+    local est=$(( LOAD_SIZE / 40000 + 14 ))
+    rm -f "$WORK"/zd_*.log* "$WORK"/zd_*.out
     (cd "$WORK" && pgbench -n -c 2 -j 1 -T "$est" -l --log-prefix=zd_old -f zd_old.pgb > zd_old.out 2>&1) &
-    old_pid=$!
+    local old_pid=$!
     (cd "$WORK" && pgbench -n -c 2 -j 1 -T "$est" -l --log-prefix=zd_new -f zd_new.pgb > zd_new.out 2>&1) &
-    new_pid=$!
+    local new_pid=$!
     sleep 6
+    local mig_from mig_to
     mig_from=$(now_ms)
     q "SELECT pgroll.start('$MIGRATION', '02', 'zd')" >/dev/null
     q "CALL pgroll.wait('zd', '1 hour')"
+    # the rollout: the old release goes; its transactions in flight end
+    q "UPDATE zd.rollout SET done = true"
+    sleep 0.5
     q "SELECT pgroll.complete('zd')" >/dev/null
     mig_to=$(now_ms)
     wait $old_pid $new_pid || true
-    logs="$WORK/zd_old.* $WORK/zd_new.*"
-    read -r nb p99b maxb < <(latency_stats "$logs" $(( mig_from - 4000 )) "$mig_from")
-    read -r nd p99d maxd < <(latency_stats "$logs" "$mig_from" "$mig_to")
-    gap=$(longest_gap "$logs" "$mig_from" "$mig_to")
-    failed=$(cat "$WORK/zd_old.out" "$WORK/zd_new.out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-    aborted=$(grep -c 'aborted\|ERROR' "$WORK/zd_old.out" "$WORK/zd_new.out" | awk -F: '{ s += $2 } END { print s + 0 }')
-    [ "$mig_to" -lt $(( mig_from + est * 1000 - 6000 )) ] || echo "warning: the load ended before the migration did" >&2
+    [ "$mig_to" -lt $(( mig_from + (est - 6) * 1000 )) ] ||
+        echo "warning: the load ended before the migration did" >&2
+    local logs="$WORK/zd_old.* $WORK/zd_new.*"
+    { grep -h 'error\|ERROR' "$WORK/zd_old.out" "$WORK/zd_new.out" || true; } | head -3 | sed 's/^/    client: /' >&2
+    echo "$(( mig_to - mig_from )) $(latency_stats "$logs" $(( mig_from - 4000 )) "$mig_from") \
+$(latency_stats "$logs" "$mig_from" "$mig_to") $(longest_gap "$logs" "$mig_from" "$mig_to") \
+$(cat "$WORK/zd_old.out" "$WORK/zd_new.out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') \
+$(cat "$WORK/zd_old.out" "$WORK/zd_new.out" | grep -c 'aborted')"
+}
 
-    # the naive ALTER under the same load, on a fresh table
+# one_naive -> "ms before_n before_p99 before_max during_n during_p99
+# during_max gap failed"
+one_naive() {
     fresh_table naive "$LOAD_SIZE"
-    sed 's/zd_0[12]/naive/g' "$WORK/zd_old.pgb" > "$WORK/naive.pgb"
-    rm -f "$WORK"/naive_*.log*
-    (cd "$WORK" && pgbench -n -c 4 -j 2 -T 20 -l --log-prefix=naive_log -f naive.pgb > naive.out 2>&1) &
-    naive_pid=$!
+    printf '\\set id random(1, %d)\nUPDATE naive.t SET a = a + 1 WHERE id = :id;\n' "$LOAD_SIZE" > "$WORK/naive.pgb"
+    rm -f "$WORK"/naive_log.* "$WORK/naive.out"
+    (cd "$WORK" && pgbench -n -c 4 -j 2 -T 16 -l --log-prefix=naive_log -f naive.pgb > naive.out 2>&1) &
+    local pid=$!
     sleep 6
-    alter_from=$(now_ms)
+    local from to
+    from=$(now_ms)
     q "ALTER TABLE naive.t ALTER COLUMN a TYPE bigint"
-    alter_to=$(now_ms)
-    wait $naive_pid || true
-    nlogs="$WORK/naive_log.*"
-    read -r nnb np99b nmaxb < <(latency_stats "$nlogs" $(( alter_from - 4000 )) "$alter_from")
-    read -r nnd np99d nmaxd < <(latency_stats "$nlogs" "$alter_from" $(( alter_to + 1000 )))
-    ngap=$(longest_gap "$nlogs" "$alter_from" $(( alter_to + 1000 )))
-    nfailed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/naive.out")
+    to=$(now_ms)
+    wait $pid || true
+    local logs="$WORK/naive_log.*"
+    echo "$(( to - from )) $(latency_stats "$logs" $(( from - 4000 )) "$from") \
+$(latency_stats "$logs" "$from" $(( to + 1000 ))) $(longest_gap "$logs" "$from" $(( to + 1000 ))) \
+$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/naive.out" | awk '{ s += $1 } END { print s + 0 }')"
+}
 
+if wants 3; then
+    say "3. zero downtime on $LOAD_SIZE rows"
+    z_ms=(); z_p99b=(); z_p99d=(); z_maxb=(); z_maxd=(); z_gap=(); z_fail=0; z_abort=0
+    n_ms=(); n_p99b=(); n_maxd=(); n_gap=(); n_fail=0
+    for r in $(seq "$RUNS"); do
+        read -r ms nb p99b maxb nd p99d maxd gap failed aborted < <(one_zero_downtime)
+        echo "   run $r pgroll: $ms ms; before $nb txns p99 $p99b max $maxb; during $nd txns p99 $p99d max $maxd; gap $gap ms; failed $failed, aborted $aborted"
+        z_ms+=("$ms"); z_p99b+=("$p99b"); z_p99d+=("$p99d"); z_maxb+=("$maxb"); z_maxd+=("$maxd"); z_gap+=("$gap")
+        z_fail=$(( z_fail + failed )); z_abort=$(( z_abort + aborted ))
+        read -r ms nb p99b maxb nd p99d maxd gap failed < <(one_naive)
+        echo "   run $r naive ALTER: $ms ms; before $nb txns p99 $p99b max $maxb; during $nd txns p99 $p99d max $maxd; stalled $gap ms; failed $failed"
+        n_ms+=("$ms"); n_p99b+=("$p99b"); n_maxd+=("$maxd"); n_gap+=("$gap"); n_fail=$(( n_fail + failed ))
+    done
+    p99b=$(echo "${z_p99b[*]}" | median); p99d=$(echo "${z_p99d[*]}" | median)
     report ""
-    report "== 3. Zero downtime on $LOAD_SIZE rows, 4 writers (single-row UPDATEs)"
-    report "pgroll (2 writers through the old version, 2 through the new; start -> backfill -> complete took $(( mig_to - mig_from )) ms):"
-    report "    before: $nb txns, p99 ${p99b} ms, max ${maxb} ms"
-    report "    during: $nd txns, p99 ${p99d} ms, max ${maxd} ms; longest time without a commit ${gap} ms"
-    report "    failed transactions: $failed (client errors: $aborted); p99 during/before $(ratio "$p99d" "$p99b")"
-    report "naive ALTER TABLE t ALTER COLUMN a TYPE bigint ($(( alter_to - alter_from )) ms):"
-    report "    before: $nnb txns, p99 ${np99b} ms, max ${nmaxb} ms"
-    report "    during: $nnd txns, p99 ${np99d} ms, max ${nmaxd} ms; writers stalled for ${ngap} ms"
-    report "    failed transactions: ${nfailed:-0}"
+    report "== 3. Zero downtime on $LOAD_SIZE rows, 4 writers (single-row UPDATEs), median of $RUNS"
+    report "pgroll: 2 writers through the old version until the rollout (after the backfill), 2 through the new one"
+    report "    start -> backfill -> complete: $(echo "${z_ms[*]}" | median) ms (runs: ${z_ms[*]})"
+    report "    p99 before $p99b ms, during $p99d ms: during/before $(ratio "$p99d" "$p99b") (runs: ${z_p99b[*]} / ${z_p99d[*]})"
+    report "    max before $(echo "${z_maxb[*]}" | median) ms, during $(echo "${z_maxd[*]}" | median) ms (runs during: ${z_maxd[*]})"
+    report "    longest time without a commit during: $(echo "${z_gap[*]}" | median) ms (runs: ${z_gap[*]})"
+    report "    failed transactions in all runs: $z_fail; aborted clients: $z_abort"
+    report "naive ALTER TABLE t ALTER COLUMN a TYPE bigint, 4 writers:"
+    report "    ALTER took $(echo "${n_ms[*]}" | median) ms (runs: ${n_ms[*]}); writers stalled for $(echo "${n_gap[*]}" | median) ms (runs: ${n_gap[*]})"
+    report "    max latency during $(echo "${n_maxd[*]}" | median) ms (runs: ${n_maxd[*]}); p99 before $(echo "${n_p99b[*]}" | median) ms"
+    report "    failed transactions in all runs: $n_fail"
 fi
 
 report ""

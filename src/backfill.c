@@ -36,6 +36,7 @@
  */
 #include "pgroll.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -43,7 +44,6 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
-#include "access/table.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -313,7 +313,7 @@ run_update(BackfillPlan *plan, const char *where)
 							   "WHERE %s AND " PGROLL_BACKFILL_MARKER,
 							   plan->table, plan->assignments ? plan->assignments : "",
 							   where);
-	int			rc;
+	volatile int rc = 0;
 
 	pgstat_report_activity(STATE_RUNNING, sql);
 	if (plan->assignments != NULL)
