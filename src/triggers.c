@@ -630,6 +630,7 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	rs = compile_rule_set(td->tg_trigger, rel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	/*
 	 * The backfill's batch statement computed this row's columns itself and
@@ -640,11 +641,9 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 		row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker) &&
 		!row_needs_backfill(td->tg_newtuple, tupdesc, rs->marker))
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
 		return PointerGetDatum(td->tg_newtuple);
-	}
 
+	/* as the writer: its search_path ("$user" included) says who it is */
 	is_new = writer_is_new(rs);
 
 	values = palloc(sizeof(Datum) * tupdesc->natts);
@@ -652,6 +651,9 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	heap_deform_tuple(tuple, tupdesc, values, nulls);
 
 	rs->busy = true;
+	SetUserIdAndSecContext(rel->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
 		/*
