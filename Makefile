@@ -43,7 +43,7 @@ DATA = sql/pgroll--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker migrate cron
+REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
 ISOLATION      = concurrent_start backfill_writers lock_retry lock_retry_complete
