@@ -64,7 +64,10 @@ typedef struct BackfillPlan
 	char	  **key_types;		/* format_type */
 	char	   *assignments;	/* "col = expr, ": new columns; NULL: trigger */
 	bool		fire_no_triggers;	/* run the batch statement as a replica */
-	char	   *search_path;	/* the assignments' names resolve with this */
+	char	   *search_path;	/* statements on the table (as the job's role)
+								 * resolve names with this, as the sync
+								 * trigger does; bookkeeping keeps the
+								 * worker's pinned path */
 	Oid			relid;
 	int			batch_size;
 	int			batch_delay_ms;
@@ -123,20 +126,6 @@ save_progress(WorkerJob *job, const char *cursor_sql, uint64 rows)
 }
 
 /*
- * Statements on the table (as the job's role) resolve names as the sync
- * trigger does; pgroll's bookkeeping keeps the worker's pinned path.
- */
-static int
-use_table_search_path(BackfillPlan *plan)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", plan->search_path, PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-/*
  * Read what the walk needs: the key (primary key, else a unique index on
  * NOT NULL columns, never one of pgroll's own columns), the job's batch
  * settings and its saved cursor.  One transaction.
@@ -156,7 +145,7 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 	plan->relid = job->relid;
 	plan->search_path = MemoryContextStrdup(outer, pgroll_schema_search_path(job->schema));
 	{
-		int			nestlevel = use_table_search_path(plan);
+		int			nestlevel = pgroll_push_search_path(plan->search_path);
 		Relation	rel;
 		char	   *assignments;
 		bool		is_volatile;
@@ -320,7 +309,7 @@ run_update(BackfillPlan *plan, const char *where)
 		pgroll_backfill_relid = plan->relid;
 	PG_TRY();
 	{
-		int			nestlevel = use_table_search_path(plan);
+		int			nestlevel = pgroll_push_search_path(plan->search_path);
 
 		/*
 		 * The statement writes only pgroll's columns, computed by itself:
@@ -377,7 +366,7 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 		appendStringInfo(&sql, "%st.%s", i ? ", " : "", plan->key_columns[i]);
 	appendStringInfo(&sql, " OFFSET %d LIMIT 1", plan->batch_size - 1);
 
-	nestlevel = use_table_search_path(plan);
+	nestlevel = pgroll_push_search_path(plan->search_path);
 	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "backfill could not read the next key");
 	AtEOXact_GUC(true, nestlevel);

@@ -544,9 +544,7 @@ expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls, bool *isnull)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		/* a different path would make the plan cache re-resolve the names */
-		nestlevel = NewGUCNestLevel();
-		(void) set_config_option("search_path", ce->search_path, PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		nestlevel = pgroll_push_search_path(ce->search_path);
 		rc = SPI_execute_plan_with_paramlist(ce->plan, ce->params, false, 2);
 		AtEOXact_GUC(true, nestlevel);
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)

@@ -66,7 +66,7 @@ run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	 * As the owner, no name may resolve to the caller's objects: an operator
 	 * on the caller's search_path would run with the owner's rights.
 	 */
-	nestlevel = pgroll_pin_search_path();
+	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
 	PG_TRY();
 	{
 		/* not read_only: a fresh snapshot sees this transaction's changes */

@@ -191,11 +191,7 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 static int
 use_schema_search_path(const char *schema)
 {
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", pgroll_schema_search_path(schema),
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
+	return pgroll_push_search_path(pgroll_schema_search_path(schema));
 }
 
 /* A text datum in the given context (the caller's, outliving SPI_finish) */

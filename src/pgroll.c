@@ -104,11 +104,11 @@ pgroll_check_identifier(const char *name, const char *what)
 }
 
 int
-pgroll_pin_search_path(void)
+pgroll_push_search_path(const char *search_path)
 {
 	int			nestlevel = NewGUCNestLevel();
 
-	(void) set_config_option("search_path", PGROLL_PINNED_SEARCH_PATH, PGC_USERSET,
+	(void) set_config_option("search_path", search_path, PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
 }

@@ -38,9 +38,9 @@ extern char *pgroll_schema_search_path(const char *schema);
 #define PGROLL_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
 
 /*
- * Set search_path to PGROLL_PINNED_SEARCH_PATH in a new GUC nest level;
- * AtEOXact_GUC(true, level) restores it.
+ * Set search_path in a new GUC nest level; AtEOXact_GUC(true, level)
+ * restores it.
  */
-extern int	pgroll_pin_search_path(void);
+extern int	pgroll_push_search_path(const char *search_path);
 
 #endif							/* PGROLL_H */

@@ -399,10 +399,7 @@ compile_rule_set(Trigger *trigger, Relation rel)
 		ListCell   *lc;
 
 		/* names in the expressions are the table's schema's, whoever writes */
-		nestlevel = NewGUCNestLevel();
-		(void) set_config_option("search_path",
-								 pgroll_schema_search_path(get_namespace_name(RelationGetNamespace(rel))),
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		nestlevel = pgroll_push_search_path(pgroll_schema_search_path(get_namespace_name(RelationGetNamespace(rel))));
 		rs->relid = relid;
 		rs->cxt = AllocSetContextCreate(CacheMemoryContext, "pgroll sync rules",
 										ALLOCSET_SMALL_SIZES);

@@ -12,16 +12,7 @@ NCASES=${FUZZ_CASES:-4000}
 NSTART=${FUZZ_STARTS:-300}
 EXAMPLES=${EXAMPLES:-/work/shared/pgroll-examples/json}
 export PGDATABASE=$DB
-t=0
-q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
-comment() { sed 's/^/# /'; }
-check() {	# check DESCRIPTION GOT EXPECTED
-    t=$((t + 1))
-    if [ "$2" = "$3" ]; then echo "ok $t - $1"; else
-        echo "not ok $t - $1"
-        printf '%s\n' "got:      '$2'" "expected: '$3'" | comment
-    fi
-}
+. "$(dirname "$0")/tap.bash"
 echo "# seed $SEED, $NCASES validate cases, $NSTART start cases"
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB" || { echo "1..1"; echo "not ok 1 - createdb $DB"; exit 1; }

@@ -48,26 +48,15 @@ DB=pgroll_load
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PGDATABASE=$DB
 started=$SECONDS
-t=0
 work=$(mktemp -d)
 bg_pids=()
 
 # (a step that cannot get its lock fails after 10 s, not after the default
 # minute: a correct start or complete gets its locks in milliseconds)
 export PGOPTIONS="-c pgroll.lock_retry_timeout=10s"
-q() { "$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
+. "$(dirname "$0")/tap.bash"
 # ms since the epoch
 now_ms() { date +%s%3N; }
-comment() { sed 's/^/# /'; }
-check() {	# check DESCRIPTION GOT EXPECTED
-    t=$((t + 1))
-    if [ "$2" = "$3" ]; then
-        echo "ok $t - $1"
-    else
-        echo "not ok $t - $1"
-        printf '%s\n' "got:      '$2'" "expected: '$3'" | comment
-    fi
-}
 
 cleanup() {
     local p f

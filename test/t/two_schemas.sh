@@ -57,7 +57,6 @@ export PGDATABASE=$DB
 # a step stuck behind a lock fails after 20 s, not after the default minute
 export PGOPTIONS="-c pgroll.lock_retry_timeout=20s"
 started=$SECONDS
-t=0
 work=$(mktemp -d)
 bg_pids=()
 
@@ -82,28 +81,7 @@ JOBS="(SELECT * FROM pgroll.jobs WHERE phase = 'start' AND ((schema = $L1 AND mi
                                                           OR (schema = $L2 AND migration = '02_label'))) j"
 
 psql() { "$PGBIN/psql" "$@"; }
-q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
-comment() { sed 's/^/# /'; }
-check() {	# check DESCRIPTION GOT EXPECTED
-    t=$((t + 1))
-    if [ "$2" = "$3" ]; then
-        echo "ok $t - $1"
-    else
-        echo "not ok $t - $1"
-        printf '%s\n' "got:      '$2'" "expected: '$3'" | comment
-    fi
-}
-# poll SECONDS SQL: until SQL returns t; fails after SECONDS
-poll() {
-    local deadline=$((SECONDS + $1))
-    while [ $SECONDS -lt $deadline ]; do
-        [ "$(q "$2")" = t ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-check_poll() { if poll "$2" "$3"; then check "$1" t t; else check "$1" "$(q "$3")" t; fi; }
-server_running() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+. "$(dirname "$0")/tap.bash"
 # a session that runs SQL in the background, e.g. to hold a lock
 background() {	# background APPNAME SQL
     PGAPPNAME=$1 psql -X -q -c "$2" >/dev/null 2>&1 &
