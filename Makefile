@@ -2,18 +2,25 @@
 
 EXTENSION    = pgroll
 MODULE_big   = pgroll
-EXTVERSION   = 0.1.0
+EXTVERSION   = 0.2.0
 
 OBJS = \
 	src/pgroll.o \
 	src/document.o \
+	src/fragments.o \
+	src/names.o \
 	src/ddl.o \
+	src/faults.o \
+	src/subxact.o \
+	src/locks.o \
 	src/model.o \
 	src/history.o \
+	src/roles.o \
 	src/versions.o \
 	src/lifecycle.o \
 	src/expr.o \
 	src/triggers.o \
+	src/writer.o \
 	src/jobs.o \
 	src/worker.o \
 	src/toplevel.o \
@@ -38,12 +45,12 @@ OBJS = \
 	src/ops/create_constraint.o \
 	src/ops/drop_constraints.o
 
-DATA = sql/pgroll--$(EXTVERSION).sql
+DATA = sql/pgroll--0.1.0.sql sql/pgroll--0.1.0--0.2.0.sql
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate cron
+REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate writer_version complete_checks long_names fragments cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
 ISOLATION      = concurrent_start backfill_writers lock_retry lock_retry_complete

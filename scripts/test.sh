@@ -48,6 +48,19 @@ for t in test/t/*.sh test/conformance/run.sh; do
     "$t" 2>&1 | tee -a "$log.tap" || echo "not ok - $t exited with an error" | tee -a "$log.tap"
 done
 
+# A backend or worker that died of a signal is a failed test, unless a test
+# announced it in the log between its "expect crashes" markers.
+say "server log: processes that died of a signal"
+deaths=$(awk '/pgroll-test: expect crashes begin/ { w = 1 }
+              /pgroll-test: expect crashes end/ { w = 0 }
+              /terminated by signal/ && !w' "$PGDATA/server.log")
+if [ -z "$deaths" ]; then
+    echo "ok 1 - no server process died of a signal no test sent" | tee -a "$log.tap"
+else
+    echo "not ok 1 - server processes died of a signal no test sent" | tee -a "$log.tap"
+    printf '%s\n' "$deaths" | sed 's/^/# /'
+fi
+
 for f in regress.diffs regression.diffs; do
     if [ -s "$f" ]; then say "differences in $f"; cat "$f"; fi
 done

@@ -44,6 +44,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -53,6 +54,8 @@
 
 #include "backfill.h"
 #include "ddl.h"
+#include "roles.h"
+#include "subxact.h"
 #include "triggers.h"
 
 /* How a table is walked */
@@ -295,13 +298,90 @@ key_cursor_sql(BackfillPlan *plan, char **values)
 	return buf.data;
 }
 
+/* The batch statement: the rows of where that still carry the mark */
+static char *
+batch_statement(const char *table, const char *assignments, const char *where)
+{
+	return psprintf("UPDATE %s SET %s" PGROLL_BACKFILL_MARKER " = false "
+					"WHERE %s AND " PGROLL_BACKFILL_MARKER,
+					table, assignments ? assignments : "", where);
+}
+
+void
+backfill_check(Oid relid, const char *schema)
+{
+	int			nestlevel = pgroll_push_search_path(pgroll_schema_search_path(schema));
+	Relation	rel = table_open(relid, AccessShareLock);
+	bool		is_volatile;
+	char	   *assignments = sync_backfill_assignments(rel, &is_volatile);
+	SPIPlanPtr	plan;
+	Oid			roleid = GetUserId();
+
+	/*
+	 * The backfill runs as this role and must see every row.  Row-level
+	 * security that applies to it (FORCE on its own table) would hide rows,
+	 * which complete would then leave without their new values.
+	 */
+	if (rel->rd_rel->relrowsecurity && !has_bypassrls_privilege(roleid) &&
+		(rel->rd_rel->relforcerowsecurity ||
+		 !has_privs_of_role(roleid, rel->rd_rel->relowner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the backfill of table \"%s\" cannot see every row",
+						RelationGetRelationName(rel)),
+				 errdetail("The table has row-level security that applies to role \"%s\", "
+						   "who would run the backfill.", GetUserNameFromId(roleid, false)),
+				 errhint("Run the migration as a role with BYPASSRLS, or ALTER TABLE %s "
+						 "NO FORCE ROW LEVEL SECURITY while it is active.",
+						 pgroll_relation_name(relid))));
+	table_close(rel, NoLock);
+	plan = SPI_prepare(batch_statement(pgroll_relation_name(relid), assignments, "false"),
+					   0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the backfill of %s: %s",
+			 pgroll_relation_name(relid), SPI_result_code_string(SPI_result));
+	SPI_freeplan(plan);
+	AtEOXact_GUC(true, nestlevel);
+}
+
+char *
+backfill_unfinished_table(Oid nspid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	run_as_owner("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+				 "FROM pg_catalog.pg_attribute a "
+				 "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+				 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+				 "WHERE c.relnamespace = $1 AND c.relkind IN ('r', 'p') "
+				 "  AND a.attname = '" PGROLL_BACKFILL_MARKER "' AND NOT a.attisdropped "
+				 "ORDER BY c.relname",
+				 1, argtypes, values, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		tables = lappend(tables, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+
+	/*
+	 * As the extension's owner, whom row-level security does not filter: a
+	 * row no policy lets anyone see is still a row complete would leave
+	 * without its new value.
+	 */
+	foreach(lc, tables)
+	{
+		run_as_owner(psprintf("SELECT 1 FROM %s WHERE " PGROLL_BACKFILL_MARKER " LIMIT 1",
+							  (char *) lfirst(lc)), 0, NULL, NULL, NULL);
+		if (SPI_processed > 0)
+			return lfirst(lc);
+	}
+	return NULL;
+}
+
 static uint64
 run_update(BackfillPlan *plan, const char *where)
 {
-	char	   *sql = psprintf("UPDATE %s SET %s" PGROLL_BACKFILL_MARKER " = false "
-							   "WHERE %s AND " PGROLL_BACKFILL_MARKER,
-							   plan->table, plan->assignments ? plan->assignments : "",
-							   where);
+	char	   *sql = batch_statement(plan->table, plan->assignments, where);
 	volatile int rc = 0;
 
 	pgstat_report_activity(STATE_RUNNING, sql);
@@ -313,9 +393,9 @@ run_update(BackfillPlan *plan, const char *where)
 
 		/*
 		 * The statement writes only pgroll's columns, computed by itself:
-		 * as a replica it fires no row trigger (neither the sync trigger,
-		 * with nothing left to do, nor the user's: the row did not change
-		 * for them), and pays no per-row trigger call or tuple lock.  The
+		 * as a replica it fires none of the user's row triggers (the row
+		 * did not change for them); the sync trigger, enabled ALWAYS,
+		 * sees the mark cleared and returns at once.  The
 		 * foreign keys it skips checking are NOT VALID on the new columns
 		 * and validated after the backfill.  Not with a volatile
 		 * expression, which might write elsewhere with triggers off.
@@ -469,6 +549,9 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
 		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+		/* a row a policy would hide is an error, never a row left out */
+		(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 
 		if (cursor->walked)
 			more = sweep_batch(job, plan);
@@ -486,7 +569,7 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 
 		MemoryContextSwitchTo(batchcxt);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		if (!pgroll_error_is_expected(edata->sqlerrcode, PGROLL_EXPECT_LOCK))
 			PG_RE_THROW();
 		FlushErrorState();
 		AbortCurrentTransaction();

@@ -39,6 +39,8 @@
 #include "utils/wait_event.h"
 
 #include "ddl.h"
+#include "faults.h"
+#include "subxact.h"
 
 #define BACKOFF_START_MS	20
 #define BACKOFF_MAX_MS		2000
@@ -129,117 +131,91 @@ wait_for_lock_holders(Oid relid, LOCKMODE mode)
 		(void) VirtualXactLock(holders[i], true);
 }
 
-/*
- * Run sql once in a subtransaction with lock_timeout set.  Returns true on
- * success, false if the statement failed for want of a lock (the error is
- * then copied into *lock_error); any other error is re-thrown.
- */
-static bool
-run_in_subxact(const char *sql, bool quiet, const char *search_path,
-			   ErrorData **lock_error, ErrorData **other_error)
+/* One attempt at a statement */
+typedef struct DdlAttempt
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = false;
+	const char *sql;
+	bool		quiet;
+	const char *search_path;
+} DdlAttempt;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
+static void
+attempt_statement(void *arg)
+{
+	DdlAttempt *a = arg;
+	char		timeout[32];
+	int			nestlevel = NewGUCNestLevel();
+	int			rc;
+	Oid			target;
+	LOCKMODE	mode;
 
-	PG_TRY();
-	{
-		char		timeout[32];
-		int			nestlevel = NewGUCNestLevel();
-		int			rc;
-		Oid			target;
-		LOCKMODE	mode;
+	pgroll_fault_point("DDL statement");
 
-		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
-		(void) set_config_option("lock_timeout", timeout,
+	snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
+	(void) set_config_option("lock_timeout", timeout,
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (a->search_path != NULL)
+		(void) set_config_option("search_path", a->search_path,
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		if (search_path != NULL)
-			(void) set_config_option("search_path", search_path,
-									 PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-		/* "drop cascades to ..." about our own views is noise to users */
-		if (quiet)
-			(void) set_config_option("client_min_messages", "warning",
-									 PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
+	/* "drop cascades to ..." about our own views is noise to users */
+	if (a->quiet)
+		(void) set_config_option("client_min_messages", "warning",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 
-		/*
-		 * Try the table's lock without queueing: a waiting ALTER TABLE would
-		 * hold up every later reader and writer of the table.  If it is
-		 * taken, wait for its holders' transactions to end, then take it in
-		 * the statement (queueing, under lock_timeout, only behind the
-		 * transactions that started meanwhile: short ones, on a busy
-		 * table).  Not when this transaction already holds it (or a
-		 * stronger one): a conditional request would refuse because of the
-		 * sessions queued behind us.
-		 */
-		target = statement_target(sql, &mode);
-		if (OidIsValid(target) && !locked_by_me(target, mode) &&
-			!ConditionalLockRelationOid(target, mode))
-			wait_for_lock_holders(target, mode);
+	/*
+	 * Try the table's lock without queueing: a waiting ALTER TABLE would
+	 * hold up every later reader and writer of the table.  If it is taken,
+	 * wait for its holders' transactions to end, then take it in the
+	 * statement (queueing, under lock_timeout, only behind the transactions
+	 * that started meanwhile: short ones, on a busy table).  Not when this
+	 * transaction already holds it (or a stronger one): a conditional
+	 * request would refuse because of the sessions queued behind us.
+	 */
+	target = statement_target(a->sql, &mode);
+	if (OidIsValid(target) && !locked_by_me(target, mode) &&
+		!ConditionalLockRelationOid(target, mode))
+		wait_for_lock_holders(target, mode);
 
-		rc = SPI_execute(sql, false, 0);
-		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute(a->sql, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 
-		AtEOXact_GUC(true, nestlevel);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		ok = true;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-		{
-			if (other_error == NULL)
-				ReThrowError(edata);
-			*other_error = edata;
-		}
-		else
-			*lock_error = edata;
-	}
-	PG_END_TRY();
-
-	return ok;
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
  * Run a string of SQL under the lock discipline described at the top of
- * this file.  The caller guarantees it is what it means to run.
+ * this file, retrying while its lock is not granted.  Returns true when it
+ * ran; false when it failed with one of the expected conditions (which is
+ * left in *error); any other error is raised.  The caller guarantees the
+ * SQL is what it means to run.
  */
 static bool
 run_with_retry(const char *sql, bool quiet, const char *search_path,
-			   ErrorData **other_error)
+			   int expected, ErrorData **error)
 {
+	DdlAttempt	attempt = {sql, quiet, search_path};
 	int			waited_ms = 0;
 	int			backoff_ms = BACKOFF_START_MS;
 	int			attempts = 0;
 
 	for (;;)
 	{
-		ErrorData  *lock_error = NULL;
+		ErrorData  *failure = NULL;
 		int			sleep_ms;
 
 		attempts++;
-		if (run_in_subxact(sql, quiet, search_path, &lock_error, other_error))
+		if (pgroll_subxact(attempt_statement, &attempt, true,
+						   expected | PGROLL_EXPECT_LOCK, NULL, &failure))
 			return true;
-		if (lock_error == NULL)
-			return false;		/* *other_error is set */
+		if (failure->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			*error = failure;
+			return false;
+		}
 
 		waited_ms += pgroll_lock_timeout_ms;
 		if (waited_ms >= pgroll_lock_retry_max_ms)
@@ -247,10 +223,10 @@ run_with_retry(const char *sql, bool quiet, const char *search_path,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("could not obtain a lock for a migration step after %d attempts",
 							attempts),
-					 errdetail("Statement: %s\nLast error: %s", sql, lock_error->message),
+					 errdetail("Statement: %s\nLast error: %s", sql, failure->message),
 					 errhint("Find the long-running transaction holding the lock, "
 							 "or raise pgroll.lock_retry_timeout.")));
-		FreeErrorData(lock_error);
+		FreeErrorData(failure);
 
 		/* full jitter: sleep a random time up to the current backoff */
 		sleep_ms = 1 + (int) pg_prng_uint64_range(&pg_global_prng_state, 0, backoff_ms);
@@ -265,24 +241,28 @@ run_with_retry(const char *sql, bool quiet, const char *search_path,
 	}
 }
 
-void
-pgroll_ddl(const char *sql)
+/* A generated statement must be exactly one statement */
+static void
+check_one_statement(const char *sql)
 {
-	List	   *stmts = pg_parse_query(sql);
-
 	/*
 	 * A generated statement embeds fragments of the document (types,
 	 * defaults, check expressions).  A fragment that closes the statement
 	 * and starts another must not get that other statement run.
 	 */
-	if (list_length(stmts) != 1)
+	if (list_length(pg_parse_query(sql)) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("a SQL fragment of the migration ends the statement it is part of"),
 				 errdetail("Generated statement: %s", sql),
 				 errhint("Types, defaults and expressions must be single SQL fragments.")));
+}
 
-	(void) run_with_retry(sql, true, NULL, NULL);
+void
+pgroll_ddl(const char *sql)
+{
+	check_one_statement(sql);
+	(void) run_with_retry(sql, true, NULL, PGROLL_EXPECT_NOTHING, NULL);
 }
 
 void
@@ -308,16 +288,14 @@ pgroll_ddlf(const char *fmt,...)
 }
 
 bool
-pgroll_ddl_try(const char *sql)
+pgroll_ddl_try(const char *sql, char **reason)
 {
 	ErrorData  *error = NULL;
 
-	if (list_length(pg_parse_query(sql)) != 1)
-		return false;
-	if (run_with_retry(sql, true, NULL, &error))
+	check_one_statement(sql);
+	if (run_with_retry(sql, true, NULL, PGROLL_EXPECT_TYPE_MISFIT, &error))
 		return true;
-	ereport(DEBUG1,
-			(errmsg_internal("pgroll: skipped \"%s\": %s", sql, error->message)));
+	*reason = pstrdup(error->message);
 	FreeErrorData(error);
 	return false;
 }
@@ -327,7 +305,8 @@ pgroll_exec_script(const char *sql, const char *schema)
 {
 	(void) pg_parse_query(sql); /* syntax errors before any side effect */
 	/* as with pgroll, unqualified names are the migrated schema's */
-	(void) run_with_retry(sql, false, pgroll_schema_search_path(schema), NULL);
+	(void) run_with_retry(sql, false, pgroll_schema_search_path(schema),
+						  PGROLL_EXPECT_NOTHING, NULL);
 }
 
 char *

@@ -25,11 +25,12 @@ extern void pgroll_ddl(const char *sql);
 extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
 
 /*
- * Like pgroll_ddl, but a statement that fails (other than for a lock it
- * never got) is rolled back and reported by returning false: for copies
- * of objects that may no longer apply (a default of another type).
+ * Like pgroll_ddl, but a statement that fails because what it copies does
+ * not fit a column's new type (PGROLL_EXPECT_TYPE_MISFIT, and nothing
+ * else) is rolled back and reported by returning false, with the error's
+ * message in *reason; the caller reports the object it skips.
  */
-extern bool pgroll_ddl_try(const char *sql);
+extern bool pgroll_ddl_try(const char *sql, char **reason);
 
 /*
  * Run a user's SQL script (a "sql" operation): any number of statements,

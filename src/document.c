@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "document.h"
+#include "fragments.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -46,6 +47,11 @@ typedef struct DocPath
 #define F_IDENT		0x04		/* the string (for a list: each string) is an
 								 * identifier: non-empty and shorter than
 								 * NAMEDATALEN bytes */
+/* SQL fragments, checked with the grammar (fragments.c) */
+#define F_EXPR		0x08		/* exactly one expression */
+#define F_SEQ_OPTIONS 0x10		/* sequence options */
+#define F_RELOPTIONS 0x20		/* storage parameters */
+#define F_EXCLUDE	0x40		/* exclusion constraint elements */
 
 /* Enumerations; an index into the first two is a PgrollConstraintType */
 static const char *const constraint_types[] =
@@ -297,6 +303,14 @@ string_value(const JsonbValue *v, const DocPath *path, int flags)
 		check_identifier(s, path);
 	else if ((flags & F_NONEMPTY) && s[0] == '\0')
 		doc_error(path, "must not be empty");
+	if (flags & F_EXPR)
+		fragment_check_expression(s, path_string(path));
+	if (flags & F_SEQ_OPTIONS)
+		fragment_check_sequence_options(s, path_string(path));
+	if (flags & F_RELOPTIONS)
+		fragment_check_storage_parameters(s, path_string(path));
+	if (flags & F_EXCLUDE)
+		fragment_check_exclusion_elements(s, path_string(path));
 	return s;
 }
 
@@ -340,7 +354,7 @@ get_bool(JsonbContainer *obj, const char *key, const DocPath *parent,
 /* A string that may also be JSON null (alter_column default and comment) */
 static void
 get_opt_string(JsonbContainer *obj, const char *key, const DocPath *parent,
-			   PgrollOptString *out)
+			   int flags, PgrollOptString *out)
 {
 	DocPath		path = {parent, key};
 	JsonbValue	buf;
@@ -353,7 +367,7 @@ get_opt_string(JsonbContainer *obj, const char *key, const DocPath *parent,
 	if (v->type == jbvNull)
 		out->is_null = true;
 	else if (v->type == jbvString)
-		out->value = string_value(v, &path, 0);
+		out->value = string_value(v, &path, flags);
 	else
 		type_error(&path, "string or null", v);
 }
@@ -538,7 +552,7 @@ parse_check(JsonbContainer *parent, const DocPath *parent_path)
 	check_keys(obj, &path, keys);
 	check = palloc0(sizeof(PgrollCheck));
 	check->name = get_string(obj, "name", &path, F_REQUIRED | F_IDENT);
-	check->constraint = get_string(obj, "constraint", &path,
+	check->constraint = get_string(obj, "constraint", &path, F_EXPR |
 								   F_REQUIRED | F_NONEMPTY);
 	check->no_inherit = get_bool(obj, "no_inherit", &path, NULL);
 	return check;
@@ -633,7 +647,7 @@ parse_generated(JsonbContainer *parent, const DocPath *parent_path,
 	if (JsonContainerSize(obj) != 1)
 		doc_error(&path, "expected exactly one of \"expression\" and \"identity\"");
 	col->generated_expression = get_string(obj, "expression", &path,
-										   F_NONEMPTY);
+										   F_NONEMPTY | F_EXPR);
 	identity = get_object(obj, "identity", &path, 0);
 	if (identity != NULL)
 	{
@@ -641,7 +655,7 @@ parse_generated(JsonbContainer *parent, const DocPath *parent_path,
 		col->identity = palloc0(sizeof(PgrollIdentity));
 		col->identity->sequence_options = get_string(identity,
 													 "sequence_options",
-													 &id_path, 0);
+													 &id_path, F_SEQ_OPTIONS);
 		/* ALWAYS unless given as BY DEFAULT (identity_values[1]) */
 		col->identity->always = get_enum(identity, "user_specified_values",
 										 &id_path, 0, identity_values) != 1;
@@ -663,7 +677,7 @@ parse_column(JsonbContainer *obj, const DocPath *path)
 	col->nullable = get_bool(obj, "nullable", path, NULL);
 	col->unique = get_bool(obj, "unique", path, NULL);
 	col->pk = get_bool(obj, "pk", path, NULL);
-	col->default_expr = get_string(obj, "default", path, 0);
+	col->default_expr = get_string(obj, "default", path, F_EXPR);
 	col->comment = get_string(obj, "comment", path, 0);
 	col->check = parse_check(obj, path);
 	col->references = parse_foreign_key(obj, path, false, NIL);
@@ -687,7 +701,7 @@ parse_index_parameters(JsonbContainer *parent, const DocPath *parent_path)
 	check_keys(obj, &path, keys);
 	ip = palloc0(sizeof(PgrollIndexParameters));
 	ip->tablespace = get_string(obj, "tablespace", &path, F_IDENT);
-	ip->storage_parameters = get_string(obj, "storage_parameters", &path, 0);
+	ip->storage_parameters = get_string(obj, "storage_parameters", &path, F_RELOPTIONS);
 	ip->include_columns = get_string_list(obj, "include_columns", &path,
 										  F_IDENT);
 	return ip;
@@ -709,8 +723,8 @@ parse_exclude(JsonbContainer *parent, const DocPath *parent_path)
 	ex = palloc0(sizeof(PgrollExclude));
 	ex->index_method = get_string(obj, "index_method", &path, F_NONEMPTY);
 	ex->elements = get_string(obj, "elements", &path,
-							  F_REQUIRED | F_NONEMPTY);
-	ex->predicate = get_string(obj, "predicate", &path, 0);
+							  F_REQUIRED | F_NONEMPTY | F_EXCLUDE);
+	ex->predicate = get_string(obj, "predicate", &path, F_EXPR);
 	return ex;
 }
 
@@ -756,7 +770,7 @@ parse_constraint(JsonbContainer *obj, const DocPath *path,
 	c->columns = get_string_list(obj, "columns", path,
 								 F_NONEMPTY | F_IDENT |
 								 (columns_required ? F_REQUIRED : 0));
-	c->check = get_string(obj, "check", path, F_NONEMPTY);
+	c->check = get_string(obj, "check", path, F_NONEMPTY | F_EXPR);
 	c->references = parse_foreign_key(obj, path, true, c->columns);
 	c->deferrable = get_bool(obj, "deferrable", path, NULL);
 	c->initially_deferred = get_bool(obj, "initially_deferred", path, NULL);
@@ -981,8 +995,8 @@ parse_alter_column(JsonbContainer *obj, const DocPath *path,
 	ac->type = get_string(obj, "type", path, F_NONEMPTY);
 	ac->nullable.value = get_bool(obj, "nullable", path,
 								  &ac->nullable.present);
-	get_opt_string(obj, "default", path, &ac->default_expr);
-	get_opt_string(obj, "comment", path, &ac->comment);
+	get_opt_string(obj, "default", path, F_EXPR, &ac->default_expr);
+	get_opt_string(obj, "comment", path, 0, &ac->comment);
 	ac->check = parse_check(obj, path);
 	unique = get_object(obj, "unique", path, 0);
 	if (unique != NULL)
@@ -1043,8 +1057,8 @@ parse_create_index(JsonbContainer *obj, const DocPath *path,
 	ci->columns = parse_index_fields(obj, path);
 	ci->method = get_enum_string(obj, "method", path, 0, index_methods, NULL);
 	ci->unique = get_bool(obj, "unique", path, NULL);
-	ci->predicate = get_string(obj, "predicate", path, 0);
-	ci->storage_parameters = get_string(obj, "storage_parameters", path, 0);
+	ci->predicate = get_string(obj, "predicate", path, F_EXPR);
+	ci->storage_parameters = get_string(obj, "storage_parameters", path, F_RELOPTIONS);
 }
 
 static void

@@ -36,7 +36,10 @@
 #include "parser/parse_collate.h"
 #include "parser/parse_expr.h"
 #include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "access/relation.h"
 #include "parser/parser.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
@@ -47,6 +50,7 @@
 #include "utils/syscache.h"
 
 #include "expr.h"
+#include "subxact.h"
 
 typedef struct HookState
 {
@@ -54,6 +58,7 @@ typedef struct HookState
 	bool		as_vars;		/* Var of varno 1 (DDL) instead of Param */
 	const char *chain_name;		/* a chain's later stage: this name ... */
 	Node	   *chain_value;	/* ... is the previous stage's value */
+	Oid			relid;			/* as_vars: the table varno 1 is */
 } HookState;
 
 List *
@@ -139,7 +144,16 @@ column_hook(ParseState *pstate, ColumnRef *cref, Node *var)
 
 	if (hs->chain_value != NULL && hs->chain_name != NULL &&
 		strcmp(name, hs->chain_name) == 0)
-		return copyObject(hs->chain_value);
+	{
+		Node	   *value = copyObject(hs->chain_value);
+		int			levelsup = 0;
+
+		for (ParseState *p = pstate; p->parentParseState != NULL; p = p->parentParseState)
+			levelsup++;
+		if (levelsup > 0)
+			IncrementVarSublevelsUp(value, levelsup, 0);
+		return value;
+	}
 
 	foreach(lc, hs->scope)
 	{
@@ -149,10 +163,15 @@ column_hook(ParseState *pstate, ColumnRef *cref, Node *var)
 			continue;
 		if (hs->as_vars)
 		{
+			int			levelsup = 0;
+
 			if (col->attnum == InvalidAttrNumber)
 				elog(ERROR, "column \"%s\" is only planned", col->name);
+			/* inside a subquery the row is an outer reference */
+			for (ParseState *p = pstate; p->parentParseState != NULL; p = p->parentParseState)
+				levelsup++;
 			return (Node *) makeVar(1, col->attnum, col->type, col->typmod,
-									col->collation, 0);
+									col->collation, levelsup);
 		}
 		else
 		{
@@ -223,6 +242,20 @@ transform(const char *sql, HookState *hs, Oid target_type, int32 target_typmod,
 
 	pstate->p_sourcetext = wrapped;
 	parser_setup(pstate, hs);
+
+	/*
+	 * Vars of varno 1 need the table as range table entry 1, which a
+	 * subquery's analysis looks up.  It is not in the namespace: the row's
+	 * names resolve only through the hook, after the expression's own.
+	 */
+	if (hs->as_vars)
+	{
+		Relation	rel = relation_open(hs->relid, AccessShareLock);
+
+		(void) addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL,
+											 false, false);
+		relation_close(rel, NoLock);
+	}
 	expr = transformExpr(pstate, raw, EXPR_KIND_SELECT_TARGET);
 	source_type = exprType(expr);
 
@@ -286,36 +319,7 @@ transform_chain(List *stages, HookState *hs, bool *has_sublinks, ExprStage **las
 static void
 with_path(const char *path, void (*fn) (void *), void *arg)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("%s: %s", path, edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 edata->hint ? errhint("%s", edata->hint) : 0));
-	}
-	PG_END_TRY();
+	(void) pgroll_subxact(fn, arg, true, PGROLL_EXPECT_NOTHING, path, NULL);
 }
 
 typedef struct CheckArgs
@@ -334,7 +338,7 @@ static void
 check_fn(void *arg)
 {
 	CheckArgs  *a = arg;
-	HookState	hs = {a->scope, false, NULL, NULL};
+	HookState	hs = {a->scope, false, NULL, NULL, InvalidOid};
 	bool		has_sublinks;
 	Node	   *expr;
 
@@ -362,7 +366,7 @@ static void
 check_chain_fn(void *arg)
 {
 	ChainArgs  *a = arg;
-	HookState	hs = {a->scope, false, NULL, NULL};
+	HookState	hs = {a->scope, false, NULL, NULL, InvalidOid};
 	bool		has_sublinks;
 	ExprStage  *last;
 
@@ -390,7 +394,7 @@ static void
 to_table_sql_fn(void *arg)
 {
 	CheckArgs  *a = arg;
-	HookState	hs = {a->scope, true, NULL, NULL};
+	HookState	hs = {a->scope, true, NULL, NULL, a->relid};
 	bool		has_sublinks;
 	Node	   *expr = transform(a->sql, &hs, a->any_type ? ANYOID : InvalidOid, -1,
 								 &has_sublinks);
@@ -408,7 +412,7 @@ static void
 check_table_condition_fn(void *arg)
 {
 	CheckArgs  *a = arg;
-	HookState	hs = {a->scope, false, NULL, NULL};
+	HookState	hs = {a->scope, false, NULL, NULL, InvalidOid};
 	bool		has_sublinks;
 
 	(void) transform(a->sql, &hs, InvalidOid, -1, &has_sublinks);
@@ -570,9 +574,9 @@ expr_eval(CompiledExpr *ce, Datum *row_values, bool *row_nulls, bool *isnull)
  * has a subquery.
  */
 Node *
-expr_chain_as_vars(List *stages, List *scope)
+expr_chain_as_vars(List *stages, List *scope, Oid relid)
 {
-	HookState	hs = {scope, true, NULL, NULL};
+	HookState	hs = {scope, true, NULL, NULL, relid};
 	bool		has_sublinks;
 	ExprStage  *last;
 	Node	   *expr = transform_chain(stages, &hs, &has_sublinks, &last);

@@ -133,6 +133,6 @@ extern void expr_check_table_condition(const char *sql, List *scope,
  * A chain as one expression over the table's columns (Vars of varno 1), for
  * a statement that computes the value itself; NULL if it has a subquery.
  */
-extern Node *expr_chain_as_vars(List *stages, List *scope);
+extern Node *expr_chain_as_vars(List *stages, List *scope, Oid relid);
 
 #endif							/* PGROLL_EXPR_H */

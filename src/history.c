@@ -24,67 +24,8 @@
 #include "utils/jsonb.h"
 
 #include "history.h"
+#include "roles.h"
 
-/* The role that owns the extension, read once per call */
-static Oid
-extension_owner(void)
-{
-	bool		isnull;
-	Datum		owner;
-	int			rc;
-
-	rc = SPI_execute("SELECT extowner FROM pg_catalog.pg_extension "
-					 "WHERE extname = 'pgroll'", false, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"pgroll\" is not installed in this database")));
-	owner = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return DatumGetObjectId(owner);
-}
-
-/*
- * Run one statement on pgroll's own tables as the extension owner (SPI
- * must be connected).  The user id is restored on error by transaction
- * abort as well.  Returns the SPI result code.
- */
-int
-run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
-			 const char *nulls)
-{
-	Oid			owner = extension_owner();
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile int rc = 0;
-
-	volatile int nestlevel;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-
-	/*
-	 * As the owner, no name may resolve to the caller's objects: an operator
-	 * on the caller's search_path would run with the owner's rights.
-	 */
-	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
-	PG_TRY();
-	{
-		/* not read_only: a fresh snapshot sees this transaction's changes */
-		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-								   false, 0);
-	}
-	PG_FINALLY();
-	{
-		AtEOXact_GUC(true, nestlevel);
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
-
-	if (rc < 0)
-		elog(ERROR, "pgroll history statement failed: %s",
-			 SPI_result_code_string(rc));
-	return rc;
-}
 
 static char *
 result_text(int row, int col)
@@ -218,6 +159,20 @@ history_stale_version_schemas(const char *schema, const char *keep)
 	return result;
 }
 
+char *
+history_parent_version_schema(const char *schema, const char *name)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(name)};
+
+	run_as_owner("SELECT $1 || '_' || coalesce(p.migration ->> 'version_schema', p.name) "
+				 "FROM pgroll.migrations m "
+				 "JOIN pgroll.migrations p ON p.schema = m.schema AND p.name = m.parent "
+				 "WHERE m.schema = $1::name AND m.name = $2",
+				 2, argtypes, values, NULL);
+	return SPI_processed == 1 ? result_text(0, 1) : NULL;
+}
+
 void
 history_save_state(const char *schema, const char *name, OperationState *state)
 {
@@ -275,4 +230,19 @@ history_load_state(const char *schema, const char *name, int position)
 	state->objid = isnull ? InvalidOid : DatumGetObjectId(d);
 	state->saved = result_text(0, 5);
 	return state;
+}
+
+void
+history_record_skipped(const char *schema, const char *migration, const char *object,
+					   const char *reason)
+{
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(schema);
+	values[1] = CStringGetTextDatum(migration);
+	values[2] = CStringGetTextDatum(object);
+	values[3] = CStringGetTextDatum(reason);
+	run_as_owner("INSERT INTO pgroll.skipped_objects (schema, migration, object, reason) "
+				 "VALUES ($1::name, $2, $3, $4)", 4, argtypes, values, NULL);
 }

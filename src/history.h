@@ -35,10 +35,6 @@ typedef struct OperationState
 	char	   *saved;
 } OperationState;
 
-/* Run one statement on pgroll's own tables as the extension owner */
-extern int	run_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
-						 const char *nulls);
-
 /* Serialise starts, completes and rollbacks on one schema (xact lock) */
 extern void history_lock_schema(Oid nspid);
 
@@ -58,8 +54,18 @@ extern void history_insert(const char *schema, const char *name,
 extern void history_mark_done(const char *schema, const char *name);
 extern void history_delete(const char *schema, const char *name);
 
+/* The version schema of the migration's parent ("<schema>_<version>"), or NULL */
+extern char *history_parent_version_schema(const char *schema, const char *name);
+
 /* Version schemas of the schema's other migrations that still exist */
 extern List *history_stale_version_schemas(const char *schema, const char *keep);
+
+/*
+ * An object start did not carry over (one of the expected conditions),
+ * for pgroll.status() to list while the migration is active.
+ */
+extern void history_record_skipped(const char *schema, const char *migration,
+								   const char *object, const char *reason);
 
 extern void history_save_state(const char *schema, const char *name,
 							   OperationState *state);

@@ -20,10 +20,12 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
-#include "history.h"
+#include "roles.h"
 #include "jobs.h"
 #include "worker.h"
 
@@ -38,6 +40,14 @@ jobs_enqueue_statement(const char *schema, const char *migration,
 	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', index_name ? ' ' : 'n', ' '};
+
+	/* what the worker will run must be one statement it can parse */
+	if (list_length(raw_parser(command, RAW_PARSE_DEFAULT)) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the statement queued for \"%s\" is not exactly one statement",
+						description),
+				 errdetail("Statement: %s", command)));
 
 	values[0] = CStringGetTextDatum(schema);
 	values[1] = CStringGetTextDatum(migration);
@@ -97,7 +107,7 @@ jobs_cancel(const char *schema, const char *migration)
 				 "             WHERE schema = $1::name AND migration = $2 "
 				 "               AND state IN ('queued', 'running') "
 				 "             ORDER BY id FOR UPDATE) "
-				 "RETURNING worker_pid",
+				 "RETURNING worker_pid, worker_started_at",
 				 2, argtypes, values, NULL);
 
 	/*
@@ -107,11 +117,14 @@ jobs_cancel(const char *schema, const char *migration)
 	 */
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		bool		isnull;
-		Datum		pid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		bool		pid_null;
+		bool		started_null;
+		Datum		pid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &pid_null);
+		Datum		started = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2,
+											&started_null);
 
-		if (!isnull)
-			(void) DirectFunctionCall1(pg_cancel_backend, pid);
+		if (!pid_null && !started_null)
+			(void) worker_cancel(DatumGetInt32(pid), DatumGetTimestampTz(started));
 	}
 }
 

@@ -19,7 +19,6 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -29,17 +28,18 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
+#include "backfill.h"
 #include "document.h"
+#include "faults.h"
 #include "history.h"
 #include "jobs.h"
+#include "locks.h"
 #include "model.h"
 #include "ops/copies.h"
 #include "ops/ops.h"
+#include "subxact.h"
 #include "triggers.h"
 #include "versions.h"
-
-/* seeds the hash of a version schema name into an advisory lock key */
-#define PGROLL_VERSION_SCHEMA_LOCK_SEED UINT64CONST(0x7067726f6c6c7673)
 
 PG_FUNCTION_INFO_V1(pgroll_start);
 PG_FUNCTION_INFO_V1(pgroll_complete);
@@ -228,6 +228,27 @@ migration_name(PgrollMigration *migration, text *name_arg)
 }
 
 /*
+ * Everything the trigger and the worker will run for the migration,
+ * compiled now: a rule or a batch statement that cannot be built is an
+ * error of start, never a failing (or crashing) worker later.
+ */
+static void
+check_worker_statements(SyncPlan *sync, const char *schema)
+{
+	ListCell   *lc;
+
+	foreach(lc, sync->tables)
+	{
+		TableSync  *table = lfirst(lc);
+
+		if (table->rules != NIL || table->backfill)
+			sync_compile(table->relid);
+		if (table->backfill)
+			backfill_check(table->relid, schema);
+	}
+}
+
+/*
  * pgroll.start(migration jsonb, name text, schema text) returns text
  *
  * Expand: record the migration, run each operation's expand DDL, and
@@ -249,6 +270,8 @@ pgroll_start(PG_FUNCTION_ARGS)
 	int			nestlevel;
 	MemoryContext caller;
 	text	   *result;
+
+	pgroll_fault_reset();
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -295,10 +318,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	 * "z" name the same version schema: the second waits for the first here
 	 * and then sees its schema, rather than failing on the catalog's index.
 	 */
-	DirectFunctionCall1(pg_advisory_xact_lock_int8,
-						Int64GetDatum(hash_bytes_extended((const unsigned char *) version_schema,
-														  strlen(version_schema),
-														  PGROLL_VERSION_SCHEMA_LOCK_SEED)));
+	pgroll_lock_name_xact(PGROLL_LOCK_VERSION_SCHEMA, version_schema);
 	if (OidIsValid(get_namespace_oid(version_schema, true)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_SCHEMA),
@@ -315,10 +335,13 @@ pgroll_start(PG_FUNCTION_ARGS)
 	sync_install(&sync, schema, name, version_schema, old_version_schema,
 				 migration->version_schema ? migration->version_schema : name);
 	column_copies_save(&sync, schema, name);
+	CommandCounterIncrement();
+	check_worker_statements(&sync, schema);
 	AtEOXact_GUC(true, nestlevel);
 
 	/* SPI_finish frees what was allocated since SPI_connect */
 	result = cstring_to_text_in(caller, version_schema);
+	pgroll_fault_check_swallowed();
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
@@ -383,6 +406,47 @@ require_active(const char *schema, Oid nspid, const char *action)
 	return active;
 }
 
+/* complete refuses: detail says what is wrong, hint what to do */
+static void
+refuse_complete(ActiveMigration *active, const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("migration \"%s\" cannot complete", active->name),
+			 errdetail("%s", detail),
+			 errhint("%s", hint)));
+}
+
+/*
+ * What complete relies on, checked rather than assumed: every copied
+ * constraint and index in place and valid, the sync triggers never
+ * disabled, every row backfilled (whatever row-level security says).
+ */
+static void
+check_complete_invariants(ActiveMigration *active, Oid nspid)
+{
+	const char *rollback = "Roll the migration back with pgroll.rollback().";
+	const char *restart = "Roll the migration back with pgroll.rollback() and start it again.";
+	char	   *problem;
+
+	problem = column_copies_incomplete(get_namespace_name(nspid), active->name);
+	if (problem != NULL)
+		refuse_complete(active, psprintf("The %s.", problem), rollback);
+	problem = sync_disabled_table(nspid);
+	if (problem != NULL)
+		refuse_complete(active,
+						psprintf("The sync trigger of table %s was disabled; rows written "
+								 "meanwhile may differ between the versions.", problem),
+						restart);
+	problem = backfill_unfinished_table(nspid);
+	if (problem != NULL)
+		refuse_complete(active,
+						psprintf("Table %s has rows the backfill has not reached.", problem),
+						"Rows written while the sync trigger was disabled (ALTER TABLE ... "
+						"DISABLE TRIGGER) are not backfilled; roll the migration back with "
+						"pgroll.rollback() and start it again.");
+}
+
 /*
  * pgroll.complete(schema text) returns text
  *
@@ -397,10 +461,13 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	ActiveMigration *active;
 	ListCell   *lc;
 	char	   *blocking;
+	char	   *previous;
 	bool		failed = false;
 	bool		refresh;
 	MemoryContext caller;
 	text	   *result;
+
+	pgroll_fault_reset();
 
 	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -419,8 +486,17 @@ pgroll_complete(PG_FUNCTION_ARGS)
 				 errhint("Wait for the work to finish, e.g. with CALL pgroll.wait('%s').",
 						 schema)));
 
+	check_complete_invariants(active, nspid);
+
+	/* the previous version is retired; versions retired before are dropped */
+	previous = history_parent_version_schema(schema, active->name);
 	foreach(lc, history_stale_version_schemas(schema, active->version_schema))
-		versions_drop((char *) lfirst(lc));
+	{
+		if (previous != NULL && strcmp(lfirst(lc), previous) == 0)
+			versions_retire(previous, active->version_schema);
+		else
+			versions_drop((char *) lfirst(lc));
+	}
 	sync_remove(nspid);
 	CommandCounterIncrement();
 
@@ -440,6 +516,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	history_mark_done(schema, active->name);
 
 	result = cstring_to_text_in(caller, active->name);
+	pgroll_fault_check_swallowed();
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
@@ -459,6 +536,8 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
+	pgroll_fault_reset();
+
 	caller = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -474,6 +553,7 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	history_delete(schema, active->name);
 
 	result = cstring_to_text_in(caller, active->name);
+	pgroll_fault_check_swallowed();
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
@@ -505,6 +585,24 @@ validate_names(PgrollMigration *migration, const char *schema)
 				 errhint("Choose another migration name or \"version_schema\".")));
 }
 
+typedef struct ValidateArgs
+{
+	PgrollMigration *migration;
+	const char *schema;
+	Oid			nspid;
+	bool		try_ddl;
+} ValidateArgs;
+
+static void
+validate_operations(void *arg)
+{
+	ValidateArgs *a = arg;
+	SyncPlan	sync = {0};
+
+	(void) start_operations(a->migration, a->schema, a->nspid, NULL, false, a->try_ddl,
+							&sync);
+}
+
 /*
  * pgroll.validate(migration jsonb, schema text) returns boolean
  *
@@ -525,11 +623,11 @@ pgroll_validate(PG_FUNCTION_ARGS)
 	PgrollMigration *migration = pgroll_parse_migration(PG_GETARG_JSONB_P(0));
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Oid			nspid;
-	SyncPlan	sync = {0};
 	int			nestlevel;
 	bool		try_ddl = !XactReadOnly;
-	MemoryContext oldcontext;
-	ResourceOwner oldowner;
+	ValidateArgs args;
+
+	pgroll_fault_reset();
 
 	check_document(migration);
 	nspid = target_schema(schema);
@@ -539,34 +637,16 @@ pgroll_validate(PG_FUNCTION_ARGS)
 	validate_names(migration, schema);
 	nestlevel = use_schema_search_path(schema);
 
-	oldcontext = CurrentMemoryContext;
-	oldowner = CurrentResourceOwner;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		(void) start_operations(migration, schema, nspid, NULL, false, try_ddl,
-								&sync);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		/* roll back what was tried, then raise the error as it was */
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcontext);
-	CurrentResourceOwner = oldowner;
+	/* tried and undone, whatever happens; an error is raised as it was */
+	args.migration = migration;
+	args.schema = schema;
+	args.nspid = nspid;
+	args.try_ddl = try_ddl;
+	(void) pgroll_subxact(validate_operations, &args, false, PGROLL_EXPECT_NOTHING,
+						  NULL, NULL);
 
 	AtEOXact_GUC(true, nestlevel);
+	pgroll_fault_check_swallowed();
 	SPI_finish();
 
 	PG_RETURN_BOOL(true);

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pgroll.c
- *	  Module entry: settings (pgroll.*), the launcher's registration and
- *	  shared helpers.
+ *	  Module entry: settings (pgroll.*), hooks and the launcher's
+ *	  registration.
  *
  * src/pgroll.c
  *
@@ -14,11 +14,12 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "faults.h"
 #include "jobs.h"
 #include "worker.h"
+#include "writer.h"
 
 PG_MODULE_MAGIC;
 
@@ -69,53 +70,25 @@ _PG_init(void)
 
 	DefineCustomStringVariable("pgroll.version",
 							   "Schema version this session writes as.",
-							   "A version schema name (e.g. public_02_add_rating). "
-							   "When empty, the first version schema on search_path "
-							   "decides.",
+							   "A version schema name (e.g. public_02_add_rating) or a "
+							   "version name; it must be a live version of the table's "
+							   "schema.  A write through a version's view is that "
+							   "version's whatever this says; when empty, the first "
+							   "schema on search_path that is the base schema or one "
+							   "of its versions decides.",
 							   &pgroll_version_setting,
 							   "",
 							   PGC_USERSET, 0,
 							   NULL, NULL, NULL);
 
+	faults_define_setting();
+
 	MarkGUCPrefixReserved("pgroll");
 
 	jobs_init();
+	writer_init();
 
 	/* resuming work after a restart needs the launcher, so preloading */
 	if (process_shared_preload_libraries_in_progress)
 		worker_register_launcher();
-}
-
-bool
-pgroll_is_internal_name(const char *name)
-{
-	return strncmp(name, PGROLL_PREFIX, strlen(PGROLL_PREFIX)) == 0;
-}
-
-void
-pgroll_check_identifier(const char *name, const char *what)
-{
-	if (strlen(name) >= NAMEDATALEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("%s \"%s\" is too long", what, name),
-				 errdetail("Identifiers are limited to %d bytes.",
-						   NAMEDATALEN - 1)));
-}
-
-int
-pgroll_push_search_path(const char *search_path)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", search_path, PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-char *
-pgroll_schema_search_path(const char *schema)
-{
-	/* pg_temp last: a temporary object must not shadow the schema's */
-	return psprintf("%s, pg_temp", quote_identifier(schema));
 }

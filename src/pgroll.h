@@ -15,12 +15,17 @@
 /* Prefix of every object pgroll creates inside a user's schema */
 #define PGROLL_PREFIX "_pgroll_"
 
+/* Column marking rows that still need the backfill */
+#define PGROLL_BACKFILL_MARKER "_pgroll_needs_backfill"
+
 /* Settings (pgroll.*), defined in pgroll.c */
 extern int	pgroll_lock_timeout_ms;
 extern int	pgroll_lock_retry_max_ms;
 extern int	pgroll_backfill_batch_size;
 extern int	pgroll_backfill_batch_delay_ms;
 extern char *pgroll_version_setting;
+
+/* Names (names.c) */
 
 /* true if name starts with PGROLL_PREFIX */
 extern bool pgroll_is_internal_name(const char *name);

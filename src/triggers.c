@@ -22,7 +22,10 @@
 #include "pgroll.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -42,11 +45,11 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
-#include "backfill.h"
 #include "ddl.h"
 #include "expr.h"
 #include "jobs.h"
 #include "triggers.h"
+#include "writer.h"
 
 PG_FUNCTION_INFO_V1(pgroll_sync_trigger);
 
@@ -189,10 +192,22 @@ sync_install(SyncPlan *plan, const char *schema, const char *migration,
 			pgroll_ddlf("ALTER TABLE %s ADD COLUMN " PGROLL_BACKFILL_MARKER
 						" boolean DEFAULT true", relname);
 		if (table->rules != NIL || table->backfill)
-			pgroll_ddlf("CREATE TRIGGER " PGROLL_SYNC_TRIGGER
+		{
+			pgroll_ddlf("CREATE TRIGGER %s"
 						" BEFORE INSERT OR UPDATE ON %s FOR EACH ROW "
 						"EXECUTE FUNCTION pgroll.sync_trigger(%s)",
-						relname, trigger_arguments(table, new_vs, old_vs, version));
+						quote_identifier(PGROLL_SYNC_TRIGGER), relname,
+						trigger_arguments(table, new_vs, old_vs, version));
+
+			/*
+			 * Also with session_replication_role = replica (logical
+			 * replication's apply, pg_restore --disable-triggers, a script
+			 * that sets it): a write the trigger missed would leave the
+			 * versions apart without a trace.
+			 */
+			pgroll_ddlf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s", relname,
+						quote_identifier(PGROLL_SYNC_TRIGGER));
+		}
 		if (table->backfill)
 			jobs_enqueue_backfill(schema, migration,
 								  psprintf("backfill of %s", relname), table->relid);
@@ -204,6 +219,23 @@ sync_install(SyncPlan *plan, const char *schema, const char *migration,
 								   job->command, job->index_name);
 		}
 	}
+}
+
+char *
+sync_disabled_table(Oid nspid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+
+	SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+						  "FROM pg_catalog.pg_trigger t "
+						  "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						  "WHERE c.relnamespace = $1 AND t.tgname = '" PGROLL_SYNC_TRIGGER "' "
+						  "  AND t.tgenabled <> 'A' ORDER BY 1 LIMIT 1",
+						  1, argtypes, values, NULL, true, 1);
+	return SPI_processed == 1 ?
+		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
 }
 
 void
@@ -219,14 +251,15 @@ sync_remove(Oid nspid)
 						  "FROM pg_catalog.pg_trigger t "
 						  "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
 						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-						  "WHERE c.relnamespace = $1 AND t.tgname = '" PGROLL_SYNC_TRIGGER "' "
+						  "WHERE c.relnamespace = $1 AND t.tgparentid = 0 "	/* a partition's clone goes with its parent's */
+						  "  AND t.tgname IN ('" PGROLL_SYNC_TRIGGER "', '" PGROLL_SYNC_TRIGGER_0_1 "') "
 						  "UNION ALL "
 						  "SELECT pg_catalog.format('ALTER TABLE %I.%I DROP COLUMN %I', "
 						  "       n.nspname, c.relname, a.attname) "
 						  "FROM pg_catalog.pg_attribute a "
 						  "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
 						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-						  "WHERE c.relnamespace = $1 AND NOT a.attisdropped "
+						  "WHERE c.relnamespace = $1 AND NOT a.attisdropped AND a.attinhcount = 0 "
 						  "  AND a.attname = '" PGROLL_BACKFILL_MARKER "' "
 						  "ORDER BY 1 DESC",	/* DROP TRIGGER first */
 						  1, argtypes, values, NULL, false, 0);
@@ -254,12 +287,9 @@ typedef struct RuleSet
 {
 	Oid			tgoid;			/* hash key */
 	Oid			relid;
+	Oid			root_relid;		/* the top of its partition tree, or relid */
 	MemoryContext cxt;
-	char	   *new_vs;
-	char	   *old_vs;
-	char	   *version;
-	Oid			new_nspid;		/* resolved lazily */
-	Oid			old_nspid;
+	WriterVersions versions;
 	int			nrules;
 	CompiledRule *rules;
 	AttrNumber	marker;			/* 0 if the table has none */
@@ -401,15 +431,20 @@ compile_rule_set(Trigger *trigger, Relation rel)
 		/* names in the expressions are the table's schema's, whoever writes */
 		nestlevel = pgroll_push_search_path(pgroll_schema_search_path(get_namespace_name(RelationGetNamespace(rel))));
 		rs->relid = relid;
+		rs->root_relid = relid;
+		if (rel->rd_rel->relispartition)
+			rs->root_relid = llast_oid(get_partition_ancestors(relid));
 		rs->cxt = AllocSetContextCreate(CacheMemoryContext, "pgroll sync rules",
 										ALLOCSET_SMALL_SIZES);
 		rs->busy = false;
 		old = MemoryContextSwitchTo(rs->cxt);
-		rs->new_vs = pstrdup(arg_str(trigger, &pos));
-		rs->old_vs = pstrdup(arg_str(trigger, &pos));
-		rs->version = pstrdup(arg_str(trigger, &pos));
-		rs->new_nspid = InvalidOid;
-		rs->old_nspid = InvalidOid;
+		memset(&rs->versions, 0, sizeof(WriterVersions));
+		rs->versions.relid = relid;
+		rs->versions.root_relid = rs->root_relid;
+		rs->versions.base_nspid = RelationGetNamespace(rel);
+		rs->versions.new_vs = pstrdup(arg_str(trigger, &pos));
+		rs->versions.old_vs = pstrdup(arg_str(trigger, &pos));
+		rs->versions.version = pstrdup(arg_str(trigger, &pos));
 		rs->nrules = arg_int(trigger, &pos);
 		rs->rules = palloc0(sizeof(CompiledRule) * Max(rs->nrules, 1));
 		rs->marker = get_attnum(relid, PGROLL_BACKFILL_MARKER);
@@ -426,6 +461,11 @@ compile_rule_set(Trigger *trigger, Relation rel)
 			cr->target = ra->target;
 			cr->target_type = TupleDescAttr(RelationGetDescr(rel), ra->target - 1)->atttypid;
 			cr->expr = expr_compile_chain(ra->stages, ra->scope, rs->cxt);
+			/* a column an up rule sets is the new version's, a down rule's the old's */
+			if (ra->up)
+				rs->versions.new_only = bms_add_member(rs->versions.new_only, ra->target);
+			else
+				rs->versions.old_only = bms_add_member(rs->versions.old_only, ra->target);
 		}
 		MemoryContextSwitchTo(old);
 		AtEOXact_GUC(true, nestlevel);
@@ -439,6 +479,29 @@ compile_rule_set(Trigger *trigger, Relation rel)
 	}
 	PG_END_TRY();
 	return rs;
+}
+
+void
+sync_compile(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		if (strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER) != 0)
+			continue;
+		/* as the trigger compiles them: with the owner's rights */
+		SetUserIdAndSecContext(rel->rd_rel->relowner,
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		(void) compile_rule_set(&trigdesc->triggers[i], rel);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	table_close(rel, NoLock);
 }
 
 /* Replace the Vars of columns an earlier rule set by that rule's value */
@@ -489,7 +552,8 @@ sync_backfill_assignments(Relation rel, bool *is_volatile)
 	ListCell   *lc;
 
 	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
-		if (strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER) == 0)
+		if (strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER) == 0 ||
+			strcmp(trigdesc->triggers[i].tgname, PGROLL_SYNC_TRIGGER_0_1) == 0)
 			trigger = &trigdesc->triggers[i];
 	*is_volatile = false;
 	if (trigger == NULL)
@@ -507,7 +571,7 @@ sync_backfill_assignments(Relation rel, bool *is_volatile)
 
 		if (!ra->up)
 			continue;
-		value = expr_chain_as_vars(ra->stages, ra->scope);
+		value = expr_chain_as_vars(ra->stages, ra->scope, RelationGetRelid(rel));
 		if (value == NULL)
 			return NULL;
 		value = substitute_set_values(value, &set);
@@ -525,37 +589,6 @@ sync_backfill_assignments(Relation rel, bool *is_volatile)
 	return buf.data;
 }
 
-/*
- * Does the current session write as the new version?  pgroll.version
- * decides when set (a version schema name or a version name); else the
- * first version schema on search_path; else it is an old client.
- */
-static bool
-writer_is_new(RuleSet *rs)
-{
-	Oid			path[32];
-	int			n;
-
-	if (pgroll_version_setting != NULL && pgroll_version_setting[0] != '\0')
-		return strcmp(pgroll_version_setting, rs->new_vs) == 0 ||
-			strcmp(pgroll_version_setting, rs->version) == 0;
-
-	if (!OidIsValid(rs->new_nspid))
-		rs->new_nspid = get_namespace_oid(rs->new_vs, true);
-	if (!OidIsValid(rs->old_nspid) && rs->old_vs[0] != '\0')
-		rs->old_nspid = get_namespace_oid(rs->old_vs, true);
-
-	n = fetch_search_path_array(path, lengthof(path));
-	for (int i = 0; i < Min(n, (int) lengthof(path)); i++)
-	{
-		if (path[i] == rs->new_nspid && OidIsValid(path[i]))
-			return true;
-		if (path[i] == rs->old_nspid && OidIsValid(path[i]))
-			return false;
-	}
-	return false;
-}
-
 static bool
 row_needs_backfill(HeapTuple tuple, TupleDesc tupdesc, AttrNumber marker)
 {
@@ -565,26 +598,24 @@ row_needs_backfill(HeapTuple tuple, TupleDesc tupdesc, AttrNumber marker)
 	return !isnull && DatumGetBool(mark);
 }
 
+/*
+ * A new writer updating a row the backfill has not reached: the new columns
+ * the UPDATE does not set get "up" from the old values.  Which columns it
+ * sets is what the statement says (tg_updatedcols), never guessed from the
+ * values: SET z = NULL on a copy that held NULL is still a write.
+ */
 static void
-apply_up_to_unset(RuleSet *rs, HeapTuple oldtuple, TupleDesc tupdesc,
-				  Datum *values, bool *nulls)
+apply_up_to_unset(RuleSet *rs, TriggerData *td, Datum *values, bool *nulls)
 {
-	Datum	   *oldvalues = palloc(sizeof(Datum) * tupdesc->natts);
-	bool	   *oldnulls = palloc(sizeof(bool) * tupdesc->natts);
-
-	heap_deform_tuple(oldtuple, tupdesc, oldvalues, oldnulls);
 	for (int i = 0; i < rs->nrules; i++)
 	{
 		CompiledRule *cr = &rs->rules[i];
 		int			t = cr->target - 1;
-		Form_pg_attribute att = TupleDescAttr(tupdesc, t);
 		bool		isnull;
 
-		if (!cr->up)
-			continue;
-		/* set by this UPDATE: the writer's value stands */
-		if (nulls[t] != oldnulls[t] ||
-			(!nulls[t] && !datumIsEqual(values[t], oldvalues[t], att->attbyval, att->attlen)))
+		if (!cr->up ||
+			bms_is_member(cr->target - FirstLowInvalidHeapAttributeNumber,
+						  td->tg_updatedcols))
 			continue;
 		values[t] = expr_eval(cr->expr, values, nulls, &isnull);
 		nulls[t] = isnull;
@@ -634,14 +665,14 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 	 * clears its mark: nothing left to do.  Any other write (a trigger of
 	 * the user's writing back to the table, say) leaves the mark as it is.
 	 */
-	if (RelationGetRelid(rel) == pgroll_backfill_relid && rs->marker > 0 &&
+	if (rs->root_relid == pgroll_backfill_relid && rs->marker > 0 &&
 		TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 		row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker) &&
 		!row_needs_backfill(td->tg_newtuple, tupdesc, rs->marker))
 		return PointerGetDatum(td->tg_newtuple);
 
 	/* as the writer: its search_path ("$user" included) says who it is */
-	is_new = writer_is_new(rs);
+	is_new = writer_is_new(&rs->versions, td);
 
 	values = palloc(sizeof(Datum) * tupdesc->natts);
 	nulls = palloc(sizeof(bool) * tupdesc->natts);
@@ -659,7 +690,7 @@ pgroll_sync_trigger(PG_FUNCTION_ARGS)
 		 */
 		if (is_new && rs->marker > 0 && TRIGGER_FIRED_BY_UPDATE(td->tg_event) &&
 			row_needs_backfill(td->tg_trigtuple, tupdesc, rs->marker))
-			apply_up_to_unset(rs, td->tg_trigtuple, tupdesc, values, nulls);
+			apply_up_to_unset(rs, td, values, nulls);
 
 		for (int i = 0; i < rs->nrules; i++)
 		{

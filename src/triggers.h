@@ -16,7 +16,13 @@
 #include "nodes/pg_list.h"
 #include "utils/relcache.h"
 
-#define PGROLL_SYNC_TRIGGER "_pgroll_sync"
+/*
+ * BEFORE row triggers fire in the byte order of their names; "~" sorts
+ * after every letter, digit and "_", so the sync step sees the row as the
+ * application's own BEFORE triggers left it.  0.1.0 named it _pgroll_sync.
+ */
+#define PGROLL_SYNC_TRIGGER "~pgroll_sync"
+#define PGROLL_SYNC_TRIGGER_0_1 "_pgroll_sync"
 
 /*
  * One assignment: on a write by an old-version client ("up") or by a
@@ -77,6 +83,19 @@ extern void sync_install(SyncPlan *plan, const char *schema, const char *migrati
 						 const char *new_version_schema,
 						 const char *old_version_schema,
 						 const char *version);
+
+/*
+ * Compile the table's sync trigger rules as a write would, so that start
+ * fails on a rule the trigger could not run.
+ */
+extern void sync_compile(Oid relid);
+
+/*
+ * A table of the schema (quoted, qualified) whose sync trigger is not
+ * enabled ALWAYS any more (ALTER TABLE ... DISABLE TRIGGER), or NULL: its
+ * writes meanwhile may be missing from one version.
+ */
+extern char *sync_disabled_table(Oid nspid);
 
 /* At complete and rollback: remove triggers and markers from the schema */
 extern void sync_remove(Oid nspid);

@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 
 #include "ddl.h"
+#include "fragments.h"
 #include "versions.h"
 
 char *
@@ -72,7 +73,7 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 		if (c->hidden || c->view_default == NULL)
 			continue;
 		pgroll_ddlf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s",
-					view, quote_identifier(c->name), c->view_default);
+					view, quote_identifier(c->name), fragment_expression_sql(c->view_default));
 	}
 	pfree(sql.data);
 }
@@ -97,13 +98,62 @@ versions_create(Model *model, const char *version_schema)
  * and waits out the clients' transactions holding it (see ddl.c), so new
  * queries through the old version never queue behind the drop.
  */
+static List *version_views(const char *version_schema);
+
+/*
+ * Objects in a version schema that pgroll did not put there (a table a
+ * client created with the version first on its search_path, say): the
+ * first one's description, or NULL.
+ */
+static char *
+foreign_object(const char *version_schema)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(version_schema)};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) "
+							  "FROM pg_catalog.pg_depend d "
+							  "JOIN pg_catalog.pg_namespace n ON d.refclassid = "
+							  "     'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = n.oid "
+							  "LEFT JOIN pg_catalog.pg_class c ON d.classid = "
+							  "     'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = d.objid "
+							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+							  "  AND d.deptype OPERATOR(pg_catalog.=) 'n' "
+							  "  AND (c.oid IS NULL OR c.relkind OPERATOR(pg_catalog.<>) 'v') "
+							  "ORDER BY 1 LIMIT 1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the objects of \"%s\"", version_schema);
+	return SPI_processed == 1 ?
+		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+}
+
 void
 versions_drop(const char *version_schema)
+{
+	char	   *foreign = foreign_object(version_schema);
+	ListCell   *lc;
+
+	/* never a client's object, and its data, dropped with the version */
+	if (foreign != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("version schema \"%s\" holds %s, which pgroll did not create",
+						version_schema, foreign),
+				 errhint("Move it to another schema (ALTER ... SET SCHEMA) or drop it, then try again.")));
+
+	/* without CASCADE: a client's view over a version's view stops the drop */
+	foreach(lc, version_views(version_schema))
+		pgroll_ddlf("DROP VIEW IF EXISTS %s", pgroll_qualified(version_schema, lfirst(lc)));
+	pgroll_ddlf("DROP SCHEMA IF EXISTS %s", quote_identifier(version_schema));
+}
+
+/* The views of a version schema, in creation order */
+static List *
+version_views(const char *version_schema)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(version_schema)};
 	List	   *views = NIL;
-	ListCell   *lc;
 
 	if (SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -113,8 +163,89 @@ versions_drop(const char *version_schema)
 		elog(ERROR, "could not list the views of \"%s\"", version_schema);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		views = lappend(views, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	return views;
+}
+
+/*
+ * The columns of a view as the tombstone that replaces it has them: the
+ * select list ("r.c1, r.c2") and the column definitions ("c1 t1, c2 t2")
+ * of the set-returning function it reads, which raises the error.  The
+ * values come from that function, not from constants, so no qualifier of
+ * a client's query can be folded away before the function runs.
+ */
+static void
+tombstone_columns(const char *version_schema, const char *view, char **select_list,
+				  char **definitions)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(version_schema), CStringGetTextDatum(view)};
+	StringInfoData sel;
+	StringInfoData def;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
+							  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
+							  "FROM pg_catalog.pg_attribute a "
+							  "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+							  "  AND c.relname OPERATOR(pg_catalog.=) $2::pg_catalog.name "
+							  "  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+							  "ORDER BY a.attnum",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the columns of \"%s\"", view);
+	initStringInfo(&sel);
+	initStringInfo(&def);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		appendStringInfo(&sel, "%sr.%s", i ? ", " : "", name);
+		appendStringInfo(&def, "%s%s %s", i ? ", " : "", name, type);
+	}
+	*select_list = sel.data;
+	*definitions = def.data;
+}
+
+void
+versions_retire(const char *version_schema, const char *successor)
+{
+	List	   *views = version_views(version_schema);
+	List	   *select_lists = NIL;
+	List	   *definitions = NIL;
+	char	   *args = psprintf("%s, %s", pgroll_literal(version_schema),
+								pgroll_literal(successor));
+	ListCell   *lc;
+	ListCell   *ls;
+	ListCell   *ld;
+
 	foreach(lc, views)
-		pgroll_ddlf("DROP VIEW IF EXISTS %s CASCADE",
-					pgroll_qualified(version_schema, lfirst(lc)));
-	pgroll_ddlf("DROP SCHEMA IF EXISTS %s CASCADE", quote_identifier(version_schema));
+	{
+		char	   *select_list;
+		char	   *definition;
+
+		tombstone_columns(version_schema, lfirst(lc), &select_list, &definition);
+		select_lists = lappend(select_lists, select_list);
+		definitions = lappend(definitions, definition);
+	}
+
+	/* one at a time, under the lock discipline, as versions_drop does */
+	foreach(lc, views)
+		pgroll_ddlf("DROP VIEW %s", pgroll_qualified(version_schema, lfirst(lc)));
+
+	forthree(lc, views, ls, select_lists, ld, definitions)
+	{
+		char	   *view = pgroll_qualified(version_schema, lfirst(lc));
+
+		pgroll_ddlf("CREATE VIEW %s AS SELECT %s "
+					"FROM pgroll.retired_version_rows(%s) AS r(%s)",
+					view, (char *) lfirst(ls), args, (char *) lfirst(ld));
+		pgroll_ddlf("CREATE TRIGGER retired_version INSTEAD OF INSERT OR UPDATE OR DELETE "
+					"ON %s FOR EACH ROW EXECUTE FUNCTION pgroll.retired_version_trigger(%s)",
+					view, args);
+		/* whoever reaches it gets the error, not "permission denied" */
+		pgroll_ddlf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view);
+	}
+	pgroll_ddlf("COMMENT ON SCHEMA %s IS %s", quote_identifier(version_schema),
+				pgroll_literal(psprintf(PGROLL_RETIRED_COMMENT "%s", successor)));
 }

@@ -22,4 +22,16 @@ extern void versions_create(Model *model, const char *version_schema);
 /* Drop a version schema and its views, if it exists */
 extern void versions_drop(const char *version_schema);
 
+/* The comment that marks a retired version schema, then its successor */
+#define PGROLL_RETIRED_COMMENT "pgroll: retired version, replaced by "
+
+/*
+ * At complete, the previous version is retired rather than dropped: each
+ * of its views becomes a tombstone of the same name and columns that
+ * raises an error naming the successor on any read or write, so a client
+ * still on it fails clearly instead of falling through its search_path to
+ * the contracted base tables.  Dropped at the next complete.
+ */
+extern void versions_retire(const char *version_schema, const char *successor);
+
 #endif							/* PGROLL_VERSIONS_H */

@@ -35,7 +35,6 @@
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -47,6 +46,7 @@
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -54,12 +54,18 @@
 #include "utils/wait_event.h"
 
 #include "backfill.h"
+#include "faults.h"
+#include "locks.h"
 #include "toplevel.h"
 #include "worker.h"
 
 #define PGROLL_WORKER_RESTART_S		2
 #define PGROLL_LAUNCHER_RESTART_S	10
-#define PGROLL_LOCK_KEY				0x70676c6c	/* "pgll" */
+/*
+ * A job that a worker was running when it stopped this many times fails
+ * instead of running again.
+ */
+#define MAX_WORKER_STOPS			3
 
 /* Passed in bgw_extra */
 typedef struct WorkerArgs
@@ -99,7 +105,7 @@ worker_launch(Oid dboid, const char *schema)
 	args.dboid = dboid;
 	strlcpy(args.schema, schema, NAMEDATALEN);
 
-	fill_worker(&worker, "pgroll worker", "pgroll_worker_main");
+	fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 	if (schema[0] != '\0')
 	{
 		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker for schema %s", schema);
@@ -128,26 +134,52 @@ worker_register_launcher(void)
 	RegisterBackgroundWorker(&worker);
 }
 
-static void
-schema_locktag(LOCKTAG *tag, const char *schema)
-{
-	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) schema,
-											   strlen(schema)));
-
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, PGROLL_LOCK_KEY, hash, 2);
-}
-
 /* Must be called in a transaction; probes the worker's lock without waiting */
 bool
 worker_is_running(const char *schema)
 {
 	LOCKTAG		tag;
 
-	schema_locktag(&tag, schema);
+	pgroll_name_locktag(&tag, PGROLL_LOCK_SCHEMA_WORKER, schema);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 		return true;
 	LockRelease(&tag, ExclusiveLock, false);
 	return false;
+}
+
+/*
+ * Cancel what the worker with this pid runs, if that process is verifiably
+ * a pgroll worker of this database that started at this time: a pid alone
+ * may name another process after a restart, or on the server a dump was
+ * restored to.  Returns whether it was signalled.
+ */
+bool
+worker_cancel(int pid, TimestampTz started)
+{
+	bool		verified = false;
+	int			n;
+
+	pgstat_clear_backend_activity_snapshot();
+	n = pgstat_fetch_stat_numbackends();
+	for (int i = 1; i <= n && !verified; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be = local ? &local->backendStatus : NULL;
+		const char *type;
+
+		if (be == NULL || be->st_procpid != pid || be->st_databaseid != MyDatabaseId ||
+			be->st_backendType != B_BG_WORKER || be->st_proc_start_timestamp != started)
+			continue;
+		type = GetBackgroundWorkerTypeByPid(pid);
+		verified = type != NULL && strcmp(type, PGROLL_WORKER_TYPE) == 0;
+	}
+	if (!verified)
+		return false;
+#ifdef HAVE_SETSID
+	if (kill(-pid, SIGINT) == 0)
+		return true;
+#endif
+	return kill(pid, SIGINT) == 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -189,26 +221,40 @@ pgroll_installed(void)
 	return installed;
 }
 
-/* Claim the schema's next unfinished job; NULL if there is none */
+/*
+ * Claim the schema's next unfinished job; NULL if there is none.
+ *
+ * A job found still "running" was being run by a worker that stopped
+ * without recording an end (it crashed, was killed, or the server went
+ * down): the claim counts that stop.  The claim commits synchronously, so
+ * the count survives even a crash that follows at once; it is what stops a
+ * job that kills its worker from restarting it forever.
+ */
 static WorkerJob *
 claim_next_job(const char *schema)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
 	WorkerJob  *job = NULL;
 
 	begin_work("pgroll: claiming the next job");
+	(void) set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	values[0] = CStringGetTextDatum(schema);
-	SPI_execute_with_args("UPDATE pgroll.jobs SET state = 'running', attempts = attempts + 1, "
-						  "  worker_pid = pg_catalog.pg_backend_pid(), "
+	values[1] = TimestampTzGetDatum(MyStartTimestamp);
+	SPI_execute_with_args("WITH next AS (SELECT id, state = 'running' AS stopped "
+						  "              FROM pgroll.jobs WHERE schema = $1::name "
+						  "                AND state IN ('queued', 'running') "
+						  "              ORDER BY id LIMIT 1 FOR UPDATE) "
+						  "UPDATE pgroll.jobs j SET state = 'running', attempts = attempts + 1, "
+						  "  worker_stops = worker_stops + next.stopped::pg_catalog.int4, "
+						  "  worker_pid = pg_catalog.pg_backend_pid(), worker_started_at = $2, "
 						  "  started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
 						  "  updated_at = pg_catalog.now() "
-						  "WHERE id = (SELECT id FROM pgroll.jobs WHERE schema = $1::name "
-						  "            AND state IN ('queued', 'running') "
-						  "            ORDER BY id LIMIT 1 FOR UPDATE) "
-						  "RETURNING id, kind, migration, description, command, index_name, "
-						  "          relid, roleid, attempts",
-						  1, argtypes, values, NULL, false, 0);
+						  "FROM next WHERE j.id = next.id "
+						  "RETURNING j.id, j.kind, j.migration, j.description, j.command, "
+						  "          j.index_name, j.relid, j.roleid, j.attempts, j.worker_stops",
+						  2, argtypes, values, NULL, false, 0);
 	if (SPI_processed == 1)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[0];
@@ -229,6 +275,7 @@ claim_next_job(const char *schema)
 		job->relid = isnull ? InvalidOid : DatumGetObjectId(d);
 		job->roleid = DatumGetObjectId(SPI_getbinval(tuple, tupdesc, 8, &isnull));
 		job->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 9, &isnull));
+		job->worker_stops = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 10, &isnull));
 		MemoryContextSwitchTo(old);
 	}
 	end_work();
@@ -297,6 +344,11 @@ run_again_after_cancel(WorkerJob *job)
 	SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $1 AND state = 'running' "
 						  "FOR UPDATE", 1, argtypes, values, NULL, false, 1);
 	running = SPI_processed == 1;
+	/* queued again, not left running: the next claim is no worker stop */
+	if (running && job->attempts < MAX_CANCELLED_ATTEMPTS)
+		SPI_execute_with_args("UPDATE pgroll.jobs SET state = 'queued', worker_pid = NULL, "
+							  "  worker_started_at = NULL, updated_at = pg_catalog.now() "
+							  "WHERE id = $1", 1, argtypes, values, NULL, false, 0);
 	end_work();
 	return running && job->attempts < MAX_CANCELLED_ATTEMPTS;
 }
@@ -483,7 +535,7 @@ pgroll_worker_main(Datum main_arg)
 	}
 
 	/* one worker per schema; a second one has nothing to do */
-	schema_locktag(&tag, args.schema);
+	pgroll_name_locktag(&tag, PGROLL_LOCK_SCHEMA_WORKER, args.schema);
 	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 		proc_exit(0);
 
@@ -502,6 +554,21 @@ pgroll_worker_main(Datum main_arg)
 		job = claim_next_job(args.schema);
 		if (job == NULL)
 			break;
+		if (job->worker_stops >= MAX_WORKER_STOPS)
+		{
+			char	   *error = psprintf("the worker stopped unexpectedly %d times while running %s",
+										 job->worker_stops, job->description);
+
+			ereport(WARNING,
+					(errmsg("pgroll job %lld of migration \"%s\" failed: %s",
+							(long long) job->id, job->migration, error),
+					 errhint("Roll the migration back with pgroll.rollback('%s'); "
+							 "the server log tells why the worker stopped.",
+							 job->schema)));
+			finish_job(job, error);
+			continue;
+		}
+		pgroll_fault_worker_point();
 		run_job(job);
 	}
 	proc_exit(0);
@@ -558,7 +625,7 @@ pgroll_launcher_main(Datum main_arg)
 
 		memset(&args, 0, sizeof(args));
 		args.dboid = lfirst_oid(lc);
-		fill_worker(&worker, "pgroll worker", "pgroll_worker_main");
+		fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker looking for work");
 		worker.bgw_restart_time = BGW_NEVER_RESTART;
 		worker.bgw_notify_pid = MyProcPid;

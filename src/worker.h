@@ -13,6 +13,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* A job as the worker runs it (pgroll.jobs) */
 typedef struct WorkerJob
 {
@@ -26,6 +28,7 @@ typedef struct WorkerJob
 	Oid			relid;
 	Oid			roleid;
 	int			attempts;		/* this one included */
+	int			worker_stops;	/* workers that stopped while running it */
 } WorkerJob;
 
 /*
@@ -34,6 +37,15 @@ typedef struct WorkerJob
  * false if no worker slot is free.
  */
 extern bool worker_launch(Oid dboid, const char *schema);
+
+/* bgw_type of the per-schema workers, as pg_stat_activity.backend_type shows it */
+#define PGROLL_WORKER_TYPE "pgroll worker"
+
+/*
+ * Cancel the running job of the worker with this pid, if that process is
+ * verifiably a pgroll worker of this database started at that time.
+ */
+extern bool worker_cancel(int pid, TimestampTz started);
 
 /* Is a worker running for the schema (of this database)? */
 extern bool worker_is_running(const char *schema);

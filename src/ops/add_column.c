@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 
 #include "ddl.h"
+#include "fragments.h"
 #include "expr.h"
 #include "ops/constraint_sql.h"
 #include "ops/ops.h"
@@ -154,9 +155,11 @@ add_physical_column(PgrollColumn *col, OpContext *ctx, ModelTable *table,
 	}
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %s", rel, qcol, col->type);
+	appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %s", rel, qcol,
+					 op_type_sql(col->type, op_path(ctx, "column.type")));
 	if (col->generated_expression)
-		appendStringInfo(&sql, " GENERATED ALWAYS AS (%s) STORED", col->generated_expression);
+		appendStringInfo(&sql, " GENERATED ALWAYS AS (%s) STORED",
+						 fragment_expression_sql(col->generated_expression));
 	if (col->identity)
 	{
 		appendStringInfo(&sql, " GENERATED %s AS IDENTITY",
@@ -165,14 +168,14 @@ add_physical_column(PgrollColumn *col, OpContext *ctx, ModelTable *table,
 			appendStringInfo(&sql, " (%s)", col->identity->sequence_options);
 	}
 	if (col->default_expr && !plan->volatile_default)
-		appendStringInfo(&sql, " DEFAULT %s", col->default_expr);
+		appendStringInfo(&sql, " DEFAULT %s", fragment_expression_sql(col->default_expr));
 	if (!col->nullable && plan->fast_path)
 		appendStringInfoString(&sql, " NOT NULL");
 	pgroll_ddl(sql.data);
 
 	if (plan->volatile_default)
 		pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", rel, qcol,
-					col->default_expr);
+					fragment_expression_sql(col->default_expr));
 }
 
 static void
@@ -293,8 +296,8 @@ add_column_complete(PgrollOperation *op, OpContext *ctx)
 	const char *name = quote_identifier(col->name);
 	const char *steps = ctx->state->saved ? ctx->state->saved : "";
 
-	pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", rel,
-				pgroll_column_name(ctx->state->relid, ctx->state->attnum), name);
+	op_rename_column(ctx->state->relid,
+					 get_attname(ctx->state->relid, ctx->state->attnum, false), col->name);
 	if (strchr(steps, STEP_NOT_NULL))
 	{
 		/* the validated check proves it: no scan */

@@ -25,6 +25,7 @@
 #include "utils/lsyscache.h"
 
 #include "ddl.h"
+#include "fragments.h"
 #include "expr.h"
 #include "ops/constraint_sql.h"
 #include "ops/copies.h"
@@ -197,7 +198,8 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 						quote_identifier(copy->physical));
 		else
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", rel,
-						quote_identifier(copy->physical), ac->default_expr.value);
+						quote_identifier(copy->physical),
+						fragment_expression_sql(ac->default_expr.value));
 	}
 
 	if (ac->comment.present)

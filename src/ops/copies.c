@@ -35,13 +35,16 @@
 #include "ddl.h"
 #include "expr.h"
 #include "history.h"
+#include "roles.h"
 #include "jobs.h"
 #include "ops/constraint_sql.h"
 #include "ops/copies.h"
+#include "subxact.h"
 
 #define NEW_COLUMN_PREFIX	PGROLL_PREFIX "new_"
 #define COPY_PREFIX			PGROLL_PREFIX "dup_"
 #define NOT_NULL_PREFIX		PGROLL_PREFIX "check_not_null_"
+#define NOT_NULL_PREFIX_LIKE "\\_pgroll\\_check\\_not\\_null\\_"
 
 /* ---------------------------------------------------------------------
  * Small helpers
@@ -146,30 +149,58 @@ physical_scope(Oid relid, List *copies)
 }
 
 /*
+ * An object of the old column that is not carried over to the copy because
+ * it does not fit the new type (one of the expected conditions): said with
+ * a WARNING, and recorded for pgroll.status() when start runs for real.
+ */
+static void
+report_skipped(OpContext *ctx, const char *object, const char *reason)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("%s is not carried over to the column's new type", object),
+			 errdetail("%s", reason),
+			 errhint("Add an equivalent that fits the new type in the migration.")));
+	if (ctx->execute)
+		history_record_skipped(ctx->schema, ctx->migration, object, reason);
+}
+
+typedef struct RewriteArgs
+{
+	const char *expr;
+	Oid			relid;
+	List	   *copies;
+	bool		condition;
+	char	   *result;
+} RewriteArgs;
+
+static void
+rewrite_fn(void *arg)
+{
+	RewriteArgs *a = arg;
+	List	   *scope = physical_scope(a->relid, a->copies);
+
+	a->result = a->condition ?
+		expr_to_table_sql(a->expr, a->relid, scope, "copy") :
+		expr_rewrite_for_table(a->expr, a->relid, scope, "copy");
+}
+
+/*
  * Rewrite an expression of the table (a condition, or any expression) onto
- * the copies; NULL if it no longer compiles.
+ * the copies; NULL, with the reason, if it does not fit the new type.
  */
 static char *
-rewrite_onto_copy(const char *expr, Oid relid, List *copies, bool condition)
+rewrite_onto_copy(const char *expr, Oid relid, List *copies, bool condition,
+				  char **reason)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	char	   *volatile result = NULL;
+	RewriteArgs a = {expr, relid, copies, condition, NULL};
+	ErrorData  *error = NULL;
 
-	PG_TRY();
-	{
-		result = condition ?
-			expr_to_table_sql(expr, relid, physical_scope(relid, copies), "copy") :
-			expr_rewrite_for_table(expr, relid, physical_scope(relid, copies), "copy");
-	}
-	PG_CATCH();
-	{
-		/* expr_to_table_sql ran in its own subtransaction: state is clean */
-		MemoryContextSwitchTo(oldcontext);
-		FlushErrorState();
-		result = NULL;
-	}
-	PG_END_TRY();
-	return result;
+	if (pgroll_subxact(rewrite_fn, &a, true, PGROLL_EXPECT_TYPE_MISFIT, NULL, &error))
+		return a.result;
+	*reason = pstrdup(error->message);
+	FreeErrorData(error);
+	return NULL;
 }
 
 static const char *
@@ -292,15 +323,20 @@ copy_checks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 						   "ORDER BY conname", 3, argtypes, values))
 	{
 		char	  **row = lfirst(lc);
-		char	   *expr = rewrite_onto_copy(row[1], relid, copies, true);
+		char	   *reason = NULL;
+		char	   *expr = rewrite_onto_copy(row[1], relid, copies, true, &reason);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 
-		/* a check the new type no longer satisfies is not copied */
+		/* a check that does not fit the new type is not copied, and said so */
 		if (expr == NULL ||
 			!pgroll_ddl_try(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s)%s NOT VALID",
 									 rel, quote_identifier(name), expr,
-									 strcmp(row[2], "t") == 0 ? " NO INHERIT" : "")))
+									 strcmp(row[2], "t") == 0 ? " NO INHERIT" : ""),
+							&reason))
+		{
+			report_skipped(ctx, psprintf("check constraint \"%s\"", row[0]), reason);
 			continue;
+		}
 		sync_add_job(sync, psprintf("validate check %s", row[0]),
 					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
 							  quote_identifier(name)), NULL);
@@ -392,14 +428,19 @@ copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		Oid			confrelid = (Oid) strtoul(row[2], NULL, 10);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 		char	   *sql;
+		char	   *reason = NULL;
 
 		sql = foreign_key_sql(rel, name, column_list(relid, row[1], copies),
 							  pgroll_relation_name(confrelid),
 							  column_list(confrelid, row[3], NIL),
 							  row[7] ? column_list(relid, row[7], copies) : NULL,
 							  row[4], row[5], row[6], row[8], row[9]);
-		if (!pgroll_ddl_try(sql))
-			continue;			/* the new type cannot reference the old target */
+		if (!pgroll_ddl_try(sql, &reason))
+		{
+			/* the new type cannot reference the old target */
+			report_skipped(ctx, psprintf("foreign key \"%s\"", row[0]), reason);
+			continue;
+		}
 		sync_add_job(sync, psprintf("validate foreign key %s", row[0]),
 					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
 							  quote_identifier(name)), NULL);
@@ -486,6 +527,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 		StringInfoData sql;
 		bool		ok = true;
+		char	   *reason = NULL;
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (",
@@ -513,7 +555,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 									  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = opc.opcnamespace "
 									  "WHERE i.indexrelid = $1",
 									  2, argtypes2, values2));
-			expr = rewrite_onto_copy(col[0], relid, copies, false);
+			expr = rewrite_onto_copy(col[0], relid, copies, false, &reason);
 			if (expr == NULL)
 			{
 				ok = false;
@@ -548,7 +590,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 			appendStringInfo(&sql, " WITH (%s)", row[7]);
 		if (row[6] != NULL)
 		{
-			char	   *pred = rewrite_onto_copy(row[6], relid, copies, true);
+			char	   *pred = rewrite_onto_copy(row[6], relid, copies, true, &reason);
 
 			if (pred == NULL)
 				ok = false;
@@ -556,7 +598,10 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 				appendStringInfo(&sql, " WHERE %s", pred);
 		}
 		if (!ok)
-			continue;			/* does not apply to the new type */
+		{
+			report_skipped(ctx, psprintf("index \"%s\"", row[0]), reason);
+			continue;
+		}
 		sync_add_job(sync, psprintf("copy of index %s", row[0]), sql.data, name);
 		column_copy_add_object(copy, "index", relid, name, row[0], InvalidOid, NULL);
 	}
@@ -589,26 +634,36 @@ copy_sequence_ownership(ColumnCopy *copy)
  * ---------------------------------------------------------------------
  */
 
-/* Does a default expression fit a type?  (validate mode: no DDL to try) */
-static bool
-default_fits(const char *expr, Oid type, int32 typmod)
+typedef struct DefaultArgs
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	volatile bool fits = true;
+	const char *expr;
+	Oid			type;
+	int32		typmod;
+} DefaultArgs;
 
-	PG_TRY();
-	{
-		(void) expr_check_default(expr, type, typmod, "default");
-	}
-	PG_CATCH();
-	{
-		/* expr_check_default ran in its own subtransaction: state is clean */
-		MemoryContextSwitchTo(oldcontext);
-		FlushErrorState();
-		fits = false;
-	}
-	PG_END_TRY();
-	return fits;
+static void
+check_default_fn(void *arg)
+{
+	DefaultArgs *a = arg;
+
+	(void) expr_check_default(a->expr, a->type, a->typmod, "default");
+}
+
+/*
+ * Does a default expression fit a type?  (validate mode: no DDL to try)
+ * When it does not, *reason says why.
+ */
+static bool
+default_fits(const char *expr, Oid type, int32 typmod, char **reason)
+{
+	DefaultArgs a = {expr, type, typmod};
+	ErrorData  *error = NULL;
+
+	if (pgroll_subxact(check_default_fn, &a, true, PGROLL_EXPECT_TYPE_MISFIT, NULL, &error))
+		return true;
+	*reason = pstrdup(error->message);
+	FreeErrorData(error);
+	return false;
 }
 
 ColumnCopy *
@@ -669,6 +724,7 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	Oid			argtypes[2] = {OIDOID, INT2OID};
 	Datum		values[2];
 	char	  **att;
+	char	   *reason = NULL;
 
 	if (column->source != NULL || pgroll_is_internal_name(column->physical))
 	{
@@ -695,10 +751,15 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	column->typmod = typmod;
 	if (!ctx->execute)
 	{
-		/* a default that does not fit the new type is not kept */
+		char	   *reason = NULL;
+
+		/* a default that does not fit the new type is not kept, and said so */
 		if (column->view_default != NULL && OidIsValid(opts->type) &&
-			!default_fits(column->view_default, type, typmod))
+			!default_fits(column->view_default, type, typmod, &reason))
+		{
+			report_skipped(ctx, psprintf("default of column \"%s\"", column->name), reason);
 			column->view_default = NULL;
+		}
 
 		/* validate: a placeholder, so that later operations see the copy */
 		copy = palloc0(sizeof(ColumnCopy));
@@ -747,15 +808,19 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	if (att[1][0] != '\0')
 	{
 		copy->identity = att[1][0];
-		(void) pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT "
-									   "pg_catalog.nextval(%s::pg_catalog.regclass)",
-									   rel, quote_identifier(copy->physical),
-									   pgroll_literal(att[5])));
+		if (!pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT "
+									 "pg_catalog.nextval(%s::pg_catalog.regclass)",
+									 rel, quote_identifier(copy->physical),
+									 pgroll_literal(att[5])), &reason))
+			report_skipped(ctx, psprintf("identity of column \"%s\"", column->name), reason);
 	}
 	else if (att[2] != NULL &&
 			 !pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-									  rel, quote_identifier(copy->physical), att[2])))
-		column->view_default = NULL;	/* it does not fit the new type */
+									  rel, quote_identifier(copy->physical), att[2]), &reason))
+	{
+		report_skipped(ctx, psprintf("default of column \"%s\"", column->name), reason);
+		column->view_default = NULL;
+	}
 	if (att[3] != NULL)
 		pgroll_ddlf("COMMENT ON COLUMN %s.%s IS %s", rel, quote_identifier(copy->physical),
 					pgroll_literal(att[3]));
@@ -1010,8 +1075,7 @@ column_copies_complete(const char *schema, const char *migration)
 		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
 		current = get_attname(relid, new_attnum, false);
 		if (pgroll_is_internal_name(current))
-			pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", rel,
-						quote_identifier(current), quote_identifier(name));
+			op_rename_column(relid, current, name);
 		if (strcmp(c[4], "t") == 0)
 		{
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", rel,
@@ -1051,6 +1115,46 @@ column_copies_complete(const char *schema, const char *migration)
 						strcmp(o[0], "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", copy,
 						o[5] ? o[5] : "");
 	}
+}
+
+char *
+column_copies_incomplete(const char *schema, const char *migration)
+{
+	List	   *problems;
+
+	problems = owner_rows("SELECT pg_catalog.format('%s \"%s\" (copied as \"%s\" on %s) %s', "
+						  "       o.kind, o.original, o.copy_name, o.relid::pg_catalog.regclass, "
+						  "       CASE WHEN o.kind IN ('check', 'foreign_key') THEN "
+						  "              CASE WHEN c.oid IS NULL THEN 'is missing' "
+						  "                   WHEN NOT c.convalidated THEN 'is not validated' END "
+						  "            ELSE CASE WHEN i.indexrelid IS NULL THEN 'is missing' "
+						  "                      WHEN NOT i.indisvalid THEN 'is not valid' END END) "
+						  "FROM pgroll.copied_objects o "
+						  "JOIN pg_catalog.pg_class t ON t.oid = o.relid "
+						  "LEFT JOIN pg_catalog.pg_constraint c "
+						  "       ON o.kind IN ('check', 'foreign_key') "
+						  "      AND c.conrelid = o.relid AND c.conname = o.copy_name "
+						  "LEFT JOIN pg_catalog.pg_class ic "
+						  "       ON o.kind IN ('unique', 'primary_key', 'index') "
+						  "      AND ic.relnamespace = t.relnamespace AND ic.relname = o.copy_name "
+						  "      AND ic.relkind IN ('i', 'I') "
+						  "LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid "
+						  "WHERE o.schema = $1::name AND o.migration = $2 AND o.kind <> 'sequence' "
+						  "  AND CASE WHEN o.kind IN ('check', 'foreign_key') "
+						  "           THEN c.oid IS NULL OR NOT c.convalidated "
+						  "           ELSE i.indexrelid IS NULL OR NOT i.indisvalid END "
+						  "UNION ALL "
+						  /* the NOT VALID checks that stand for NOT NULL on the copies */
+						  "SELECT pg_catalog.format('NOT NULL check \"%s\" on %s is not validated', "
+						  "       c.conname, c.conrelid::pg_catalog.regclass) "
+						  "FROM pgroll.column_copies cc "
+						  "JOIN pg_catalog.pg_constraint c ON c.conrelid = cc.relid "
+						  "WHERE cc.schema = $1::name AND cc.migration = $2 AND c.contype = 'c' "
+						  "  AND c.conname::pg_catalog.text LIKE '" NOT_NULL_PREFIX_LIKE "%' "
+						  "  AND NOT c.convalidated "
+						  "LIMIT 1",
+						  schema, migration);
+	return problems == NIL ? NULL : ((char **) linitial(problems))[0];
 }
 
 /* Drop the copies with everything on them (copies of foreign keys elsewhere too) */

@@ -81,6 +81,12 @@ extern void column_copies_save(SyncPlan *plan, const char *schema, const char *m
 
 /* At complete: swap every copy in; at rollback: drop the copies */
 extern void column_copies_complete(const char *schema, const char *migration);
+
+/*
+ * The first copied constraint or index that is missing or not yet valid,
+ * as a phrase for complete's refusal; NULL when every one is in place.
+ */
+extern char *column_copies_incomplete(const char *schema, const char *migration);
 extern void column_copies_rollback(const char *schema, const char *migration);
 
 /*

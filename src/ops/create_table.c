@@ -30,6 +30,7 @@
 #include "utils/syscache.h"
 
 #include "ddl.h"
+#include "fragments.h"
 #include "ops/constraint_sql.h"
 #include "ops/ops.h"
 
@@ -80,13 +81,14 @@ foreign_key_tryable(OpContext *ctx, PgrollForeignKey *fk, const char *table,
  */
 static void
 append_column(StringInfo sql, OpContext *ctx, PgrollCreateTable *ct,
-			  PgrollColumn *col, const char *trial_name)
+			  PgrollColumn *col, int position, const char *trial_name)
 {
-	appendStringInfo(sql, "%s %s", quote_identifier(col->name), col->type);
+	appendStringInfo(sql, "%s %s", quote_identifier(col->name),
+					 op_type_sql(col->type, psprintf("%s.columns[%d].type", ctx->path, position)));
 
 	if (col->generated_expression)
 		appendStringInfo(sql, " GENERATED ALWAYS AS (%s) STORED",
-						 col->generated_expression);
+						 fragment_expression_sql(col->generated_expression));
 	if (col->identity)
 	{
 		appendStringInfo(sql, " GENERATED %s AS IDENTITY",
@@ -95,14 +97,15 @@ append_column(StringInfo sql, OpContext *ctx, PgrollCreateTable *ct,
 			appendStringInfo(sql, " (%s)", col->identity->sequence_options);
 	}
 	if (col->default_expr)
-		appendStringInfo(sql, " DEFAULT %s", col->default_expr);
+		appendStringInfo(sql, " DEFAULT %s", fragment_expression_sql(col->default_expr));
 	if (!col->nullable && !col->pk && col->identity == NULL)
 		appendStringInfoString(sql, " NOT NULL");
 	if (col->unique)
 		appendStringInfoString(sql, " UNIQUE");
 	if (col->check)
-		appendStringInfo(sql, " CONSTRAINT %s CHECK (%s)%s",
-						 quote_identifier(col->check->name), col->check->constraint,
+		appendStringInfo(sql, " CONSTRAINT %s CHECK %s%s",
+						 quote_identifier(col->check->name),
+						 fragment_expression_sql(col->check->constraint),
 						 col->check->no_inherit ? " NO INHERIT" : "");
 	if (col->references &&
 		(trial_name == NULL ||
@@ -132,7 +135,7 @@ append_table_constraint(StringInfo sql, OpContext *ctx, PgrollConstraint *con)
 			append_index_parameters(sql, con->index_parameters);
 			break;
 		case PGROLL_CONSTRAINT_CHECK:
-			appendStringInfo(sql, "CHECK (%s)%s", con->check,
+			appendStringInfo(sql, "CHECK %s%s", fragment_expression_sql(con->check),
 							 con->no_inherit ? " NO INHERIT" : "");
 			break;
 		case PGROLL_CONSTRAINT_FOREIGN_KEY:
@@ -146,7 +149,8 @@ append_table_constraint(StringInfo sql, OpContext *ctx, PgrollConstraint *con)
 							 con->exclude->elements);
 			append_index_parameters(sql, con->index_parameters);
 			if (con->exclude->predicate)
-				appendStringInfo(sql, " WHERE (%s)", con->exclude->predicate);
+				appendStringInfo(sql, " WHERE %s",
+								 fragment_expression_sql(con->exclude->predicate));
 			break;
 	}
 	if (con->deferrable)
@@ -254,7 +258,7 @@ table_statement(PgrollCreateTable *ct, OpContext *ctx, const char *trial_name)
 
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoString(&sql, ", ");
-		append_column(&sql, ctx, ct, col, trial_name);
+		append_column(&sql, ctx, ct, col, foreach_current_index(lc), trial_name);
 		if (col->pk)
 			pk = lappend(pk, col->name);
 	}
@@ -331,45 +335,13 @@ try_table(PgrollCreateTable *ct, OpContext *ctx, ModelTable *planned)
 	return true;
 }
 
-/*
- * validate without trying: the column's type, if it names one.  A column
- * type may be more than a type name ("text COLLATE \"C\""); what does not
- * parse as one is left to start (the type stays unknown).  A type that
- * does not exist is an error.
- */
+/* validate without trying: the column's type, which must name one */
 static void
 resolve_column_type(const char *type, ModelColumn *mc, const char *path)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	bool		serial;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		bool		serial;
-
-		op_resolve_type(type, &mc->type, &mc->typmod, &serial, path);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
-			ReThrowError(edata);
-		mc->type = InvalidOid;
-		mc->typmod = -1;
-	}
-	PG_END_TRY();
+	op_resolve_type(type, &mc->type, &mc->typmod, &serial, path);
 }
 
 static void

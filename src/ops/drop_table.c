@@ -14,7 +14,6 @@
  */
 #include "pgroll.h"
 
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "ddl.h"
@@ -34,8 +33,7 @@ drop_table_start(PgrollOperation *op, OpContext *ctx)
 	if (!ctx->execute)
 		return;
 
-	deleted = psprintf(PGROLL_PREFIX "del_%s", table->name);
-	deleted[pg_mbcliplen(deleted, strlen(deleted), NAMEDATALEN - 1)] = '\0';
+	deleted = op_internal_name(PGROLL_PREFIX "del_", table->name);
 
 	ctx->state->relid = table->relid;
 	ctx->state->saved = table->physical;

@@ -84,8 +84,19 @@ extern char *op_path(OpContext *ctx, const char *field);
 /* The relation of a model table: its relid, looked up by name if planned */
 extern Oid	op_table_relid(OpContext *ctx, ModelTable *table);
 
-/* "<prefix><name>", clipped to an identifier's length */
+/*
+ * "<prefix><name>"; when that is longer than an identifier may be, cut
+ * and ended with a hash of the whole, so that two names that differ only
+ * past the cut still give two names.
+ */
 extern char *op_internal_name(const char *prefix, const char *name);
+
+/*
+ * Rename a column of relid, and the same-named column of each of its
+ * indexes (an index keeps the names its columns had when it was built, so
+ * one built on _pgroll_new_<c> would keep that name).
+ */
+extern void op_rename_column(Oid relid, const char *from, const char *to);
 
 /*
  * The type a document's type string names (serial types: their integer
@@ -93,6 +104,14 @@ extern char *op_internal_name(const char *prefix, const char *name);
  */
 extern void op_resolve_type(const char *type, Oid *typid, int32 *typmod,
 							bool *serial, const char *path);
+
+/*
+ * The SQL for a document's column type in generated DDL: the type as the
+ * catalog names it (qualified), "serial" and its kin as they are, and a
+ * COLLATE clause with the collation's qualified name.  Nothing of the
+ * document's text is pasted.
+ */
+extern char *op_type_sql(const char *type, const char *path);
 
 /*
  * The visible columns of a table under their logical names (ExprColumn *).

@@ -13,12 +13,22 @@
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "parser/parse_type.h"
+#include "parser/parser.h"
+#include "access/htup_details.h"
+#include "common/hashfn.h"
+#include "catalog/pg_collation.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
 #include "expr.h"
+#include "ddl.h"
+#include "executor/spi.h"
 #include "ops/ops.h"
+#include "subxact.h"
 
 static const OpMethods *const methods_by_kind[PGROLL_NUM_OP_KINDS] = {
 	[PGROLL_OP_CREATE_TABLE] = &create_table_methods,
@@ -63,14 +73,72 @@ char *
 op_internal_name(const char *prefix, const char *name)
 {
 	char	   *result = psprintf("%s%s", prefix, name);
+	size_t		len = strlen(result);
+	uint32		hash;
+	int			keep;
 
-	result[pg_mbcliplen(result, strlen(result), NAMEDATALEN - 1)] = '\0';
-	return result;
+	if (len < NAMEDATALEN)
+		return result;
+
+	/*
+	 * Too long: cut, and end with a hash of the whole name, so that names
+	 * that differ only past the cut do not become the same name.
+	 */
+	hash = DatumGetUInt32(hash_any((const unsigned char *) result, len));
+	keep = pg_mbcliplen(result, len, NAMEDATALEN - 1 - 9);
+	return psprintf("%.*s_%08x", keep, result, hash);
 }
 
-void
-op_resolve_type(const char *type, Oid *typid, int32 *typmod, bool *serial,
-				const char *path)
+typedef struct TypeParse
+{
+	const char *type;
+	ColumnDef  *column;
+} TypeParse;
+
+static void
+parse_type_fn(void *arg)
+{
+	TypeParse  *tp = arg;
+	List	   *stmts = raw_parser(psprintf("CREATE TABLE pgroll_type (c %s\n)", tp->type),
+								   RAW_PARSE_DEFAULT);
+	CreateStmt *create;
+
+	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, CreateStmt))
+		return;
+	create = (CreateStmt *) linitial_node(RawStmt, stmts)->stmt;
+	if (list_length(create->tableElts) == 1 && IsA(linitial(create->tableElts), ColumnDef))
+		tp->column = linitial(create->tableElts);
+}
+
+/*
+ * A document's column type as PostgreSQL's grammar reads it: exactly one
+ * type name, optionally with COLLATE, and nothing else ("int, evil text",
+ * "int DEFAULT 1" and "int); DROP ..." are no types).  Error 42601 naming
+ * path otherwise.
+ */
+static ColumnDef *
+parse_column_type(const char *type, const char *path)
+{
+	TypeParse	tp = {type, NULL};
+	ColumnDef  *column;
+
+	if (!pgroll_subxact(parse_type_fn, &tp, true, PGROLL_EXPECT_SYNTAX, NULL, NULL))
+		tp.column = NULL;
+	column = tp.column;
+	if (column == NULL || column->typeName->setof || column->typeName->pct_type ||
+		column->constraints != NIL || column->raw_default != NULL ||
+		column->identity != '\0' || column->generated != '\0' || column->is_not_null ||
+		column->storage != '\0' || column->compression != NULL || column->fdwoptions != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("%s: \"%s\" is not a type", path, type),
+				 errhint("Give a type name, optionally followed by COLLATE and a collation.")));
+	return column;
+}
+
+/* serial, bigserial and smallserial are no types, but column types */
+static bool
+serial_type(TypeName *typename, Oid *typid)
 {
 	static const struct
 	{
@@ -82,22 +150,76 @@ op_resolve_type(const char *type, Oid *typid, int32 *typmod, bool *serial,
 		{"smallserial", INT2OID}, {"serial2", INT2OID},
 	};
 
-	*serial = false;
+	if (list_length(typename->names) != 1 || typename->typmods != NIL ||
+		typename->arrayBounds != NIL || typename->setof)
+		return false;
 	for (int i = 0; i < lengthof(serials); i++)
 	{
-		if (pg_strcasecmp(type, serials[i].name) == 0)
+		if (strcmp(strVal(linitial(typename->names)), serials[i].name) == 0)
 		{
 			*typid = serials[i].typid;
-			*typmod = -1;
-			*serial = true;
-			return;
+			return true;
 		}
 	}
-	parseTypeString(type, typid, typmod, true);
-	if (!OidIsValid(*typid))
+	return false;
+}
+
+static void
+type_of_column(ColumnDef *column, const char *type, const char *path, Oid *typid,
+			   int32 *typmod, bool *serial)
+{
+	Type		tup;
+
+	*typmod = -1;
+	*serial = serial_type(column->typeName, typid);
+	if (*serial)
+		return;
+	tup = LookupTypeName(NULL, column->typeName, typmod, true);
+	if (tup == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("%s: type \"%s\" does not exist", path, type)));
+	*typid = typeTypeId(tup);
+	ReleaseSysCache(tup);
+}
+
+void
+op_resolve_type(const char *type, Oid *typid, int32 *typmod, bool *serial,
+				const char *path)
+{
+	type_of_column(parse_column_type(type, path), type, path, typid, typmod, serial);
+}
+
+char *
+op_type_sql(const char *type, const char *path)
+{
+	ColumnDef  *column = parse_column_type(type, path);
+	Oid			typid;
+	int32		typmod;
+	bool		serial;
+	char	   *sql;
+
+	type_of_column(column, type, path, &typid, &typmod, &serial);
+	if (serial)
+		sql = pstrdup(strVal(linitial(column->typeName->names)));
+	else
+		sql = format_type_extended(typid, typmod,
+								   FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
+	if (column->collClause != NULL)
+	{
+		Oid			collid = LookupCollation(NULL, column->collClause->collname, -1);
+		HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collid));
+		Form_pg_collation coll;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for collation %u", collid);
+		coll = (Form_pg_collation) GETSTRUCT(tuple);
+		sql = psprintf("%s COLLATE %s", sql,
+					   quote_qualified_identifier(get_namespace_name(coll->collnamespace),
+												  NameStr(coll->collname)));
+		ReleaseSysCache(tuple);
+	}
+	return sql;
 }
 
 List *
@@ -125,35 +247,33 @@ op_table_scope(OpContext *ctx, ModelTable *table)
 void
 op_try(const char *path, void (*fn) (void *arg), void *arg)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	/* tried and undone, whatever happens */
+	(void) pgroll_subxact(fn, arg, false, PGROLL_EXPECT_NOTHING, path, NULL);
+}
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		fn(arg);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+void
+op_rename_column(Oid relid, const char *from, const char *to)
+{
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), CStringGetTextDatum(from)};
+	List	   *indexes = NIL;
+	ListCell   *lc;
 
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
+	pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", pgroll_relation_name(relid),
+				quote_identifier(from), quote_identifier(to));
 
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("%s: %s", path, edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 edata->hint ? errhint("%s", edata->hint) : 0));
-	}
-	PG_END_TRY();
-
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(oldcontext);
-	CurrentResourceOwner = oldowner;
+	/* an index keeps the names its columns had when it was built */
+	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+							  "FROM pg_catalog.pg_index i "
+							  "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							  "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indexrelid "
+							  "WHERE i.indrelid = $1 AND a.attname = $2::pg_catalog.name "
+							  "ORDER BY 1", 2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the indexes of relation %u", relid);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		indexes = lappend(indexes, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	foreach(lc, indexes)
+		pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", (char *) lfirst(lc),
+					quote_identifier(from), quote_identifier(to));
 }

@@ -303,7 +303,7 @@ SELECT results_eq($$SELECT id, nickname FROM tap_create_table_01_customers.custo
 -- ---------------------------------------------------------------------
 SELECT is(pg_temp.start('02_orders'), 'tap_create_table_02_orders', 'start 02_orders again');
 SELECT is(pg_temp.complete(), '02_orders', 'complete 02_orders');
-SELECT hasnt_schema('tap_create_table_01_customers', 'complete drops the previous version schema');
+SELECT ok(pg_temp.is_retired('tap_create_table_01_customers'), 'complete retires the previous version schema');
 SELECT has_schema('tap_create_table_02_orders', 'the completed version schema stays');
 SELECT has_view('tap_create_table_02_orders', 'orders', 'orders view exists after complete');
 SELECT is(pg_temp.cols('tap_create_table_02_orders.shipments'),
@@ -419,7 +419,7 @@ SELECT is(pg_temp.start('03_quoted'), 'tap_create_table_03_quoted', 'start 03_qu
 SELECT is(pg_temp.complete(), '03_quoted', 'complete 03_quoted');
 SELECT col_is_pk('tap_create_table', 'Order Items', 'Item ID', 'the quoted column is the primary key');
 SELECT col_type_is('tap_create_table', 'Order Items', 'Größe', 'text', 'the quoted column has its type');
-SELECT hasnt_schema('tap_create_table_02_orders', 'complete of 03_quoted drops 02_orders''s version schema');
+SELECT ok(pg_temp.is_retired('tap_create_table_02_orders') AND to_regnamespace('tap_create_table_01_customers') IS NULL, 'complete of 03_quoted retires 02_orders''s version schema and drops the one retired before');
 
 -- ---------------------------------------------------------------------
 -- Refused documents: nothing is created, no history row

@@ -154,10 +154,10 @@ SELECT has_schema('tap_history_v2', 'the version schema is named after version_s
 SELECT has_schema('tap_history_01_first', 'the previous version schema exists during the migration');
 SELECT is(pg_temp.cols('tap_history_v2.keep'), ARRAY['id']::name[], 'views never show _pgroll_ columns');
 SELECT is(pg_temp.complete(), '02_second', 'complete 02_second');
-SELECT hasnt_schema('tap_history_01_first', 'complete drops the previous version schema');
+SELECT ok(pg_temp.is_retired('tap_history_01_first'), 'complete retires the previous version schema');
 SELECT is(pgroll.latest_version('tap_history'), 'v2', 'latest_version after complete');
 SELECT is(pgroll.previous_version('tap_history'), NULL,
-          'previous_version is NULL once the previous version schema is gone');
+          'previous_version is NULL once the previous version schema is retired');
 SELECT is((SELECT pg_temp.keys(resulting_schema #> '{tables,people,columns}') FROM pgroll.migrations
            WHERE schema = 'tap_history' AND name = '02_second'), ARRAY['full_name', 'id'],
           'resulting_schema of 02_second has the renamed column');
@@ -195,7 +195,7 @@ SELECT results_eq($$SELECT version, status, migration FROM pgroll.status('tap_hi
                   $$VALUES ('v2', 'Complete', '02_second')$$, 'status after the rollback');
 SELECT is(pg_temp.start('03_third'), 'tap_history_03_third', 'start 03_third again');
 SELECT is(pg_temp.complete(), '03_third', 'complete 03_third');
-SELECT hasnt_schema('tap_history_v2', 'complete drops the previous version schema named by version_schema');
+SELECT ok(pg_temp.is_retired('tap_history_v2'), 'complete retires the previous version schema named by version_schema');
 SELECT results_eq($$SELECT name, parent, done FROM pgroll.migrations WHERE schema = 'tap_history' ORDER BY name$$,
                   $$VALUES ('01_first', NULL::text, true), ('02_second', '01_first', true),
                            ('03_third', '02_second', true)$$,

@@ -101,7 +101,7 @@ SELECT is(pg_temp.start('02_sql'), 'tap_raw_sql_02_sql', 'start 02_sql again');
 SELECT is(pg_temp.complete(), '02_sql', 'complete 02_sql');
 SELECT has_table('tap_raw_sql', 'labels', 'the table stays after complete (down did not run)');
 SELECT has_view('tap_raw_sql_02_sql', 'labels', 'the new version view exists after complete');
-SELECT hasnt_schema('tap_raw_sql_01_base', 'complete drops the previous version schema');
+SELECT ok(pg_temp.is_retired('tap_raw_sql_01_base'), 'complete retires the previous version schema');
 
 -- ---------------------------------------------------------------------
 -- 03_add_column: raw SQL altering an existing table
@@ -152,7 +152,7 @@ SELECT lives_ok($$INSERT INTO tap_raw_sql_04_on_complete.items VALUES (1, 'n1');
 SELECT results_eq($$SELECT id, created_on FROM tap_raw_sql_04_on_complete.notes ORDER BY id$$,
                   $$VALUES (1, '2024-01-01'::date), (2, '2024-01-01'), (3, '2024-01-01')$$,
                   'the onComplete column''s default applies to old rows and through the refreshed view');
-SELECT hasnt_schema('tap_raw_sql_03_add_column', 'complete drops the previous version schema');
+SELECT ok(pg_temp.is_retired('tap_raw_sql_03_add_column'), 'complete retires the previous version schema');
 SELECT is(pg_temp.pgroll_leftovers('tap_raw_sql'), '', 'no _pgroll_ objects after complete');
 
 -- ---------------------------------------------------------------------

@@ -131,7 +131,7 @@ SELECT throws_ok($$INSERT INTO tap_rename_constraint_02_rename.accounts VALUES (
                  '23514', NULL, 'the renamed check is still enforced');
 SELECT throws_ok($$INSERT INTO tap_rename_constraint_02_rename.accounts VALUES (4, 1, 'a@x')$$,
                  '23505', NULL, 'the renamed unique constraint is still enforced');
-SELECT hasnt_schema('tap_rename_constraint_01_base', 'complete drops the previous version schema');
+SELECT ok(pg_temp.is_retired('tap_rename_constraint_01_base'), 'complete retires the previous version schema');
 SELECT is(pg_temp.pgroll_leftovers('tap_rename_constraint'), '', 'no _pgroll_ objects after complete');
 
 -- ---------------------------------------------------------------------

@@ -71,9 +71,41 @@ SELECT name, parent, done FROM pgroll.migrations WHERE schema = 'lc' ORDER BY cr
 SELECT * FROM lc_01_items.items ORDER BY id;
 SELECT * FROM lc_02_rename.items ORDER BY id;
 SELECT pgroll.complete('lc');
--- complete dropped the previous version schema
-SELECT nspname FROM pg_namespace WHERE nspname LIKE 'lc\_%' ORDER BY 1;
+-- complete retired the previous version schema: it is no live version any
+-- more, and a client still on it gets an error naming the current version
+-- on any read or write, never the contracted tables through its path
+SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace
+  WHERE nspname LIKE 'lc\_%' ORDER BY 1;
 SELECT pgroll.latest_version('lc'), pgroll.previous_version('lc');
+SET search_path = lc_01_items, lc;
+SELECT * FROM items;
+:e
+INSERT INTO items (id, label) VALUES (99, 'late');
+:e
+UPDATE items SET label = 'late';
+:e
+DELETE FROM items;
+:e
+-- a condition on a column cannot make the error go away
+SELECT * FROM items WHERE id = 1;
+:e
+UPDATE items SET label = 'late' WHERE id = 1;
+:e
+RESET search_path;
+SELECT count(*) AS rows_unchanged FROM lc.items WHERE id = 99;
+
+-- a client's table in a version schema is never dropped with the version:
+-- rollback refuses until it is moved
+SELECT pgroll.start('{"operations": [{"rename_column": {"table": "items", "from": "title", "to": "heading"}}]}',
+  '03_heading', 'lc');
+CREATE TABLE lc_03_heading.client_notes (id int);
+INSERT INTO lc_03_heading.client_notes VALUES (1), (2);
+SELECT pgroll.rollback('lc');
+:e
+ALTER TABLE lc_03_heading.client_notes SET SCHEMA lc;
+SELECT pgroll.rollback('lc');
+SELECT count(*) AS notes_kept FROM lc.client_notes;
+DROP TABLE lc.client_notes;
 
 -- the name comes from the argument or from the document
 SELECT pgroll.start('{"name": "03_named", "operations": [{"rename_table": {"from": "items", "to": "things"}}]}',

@@ -207,6 +207,7 @@ found AS (
     SELECT 'schema ' || n.nspname AS o FROM pg_namespace n
     WHERE n.nspname LIKE '\_pgroll%'
        OR (n.nspname NOT IN (SELECT nsp FROM live_versions)
+           AND coalesce(obj_description(n.oid, 'pg_namespace'), '') NOT LIKE 'pgroll: retired version%'
            AND n.nspname NOT IN (SELECT s FROM migrated)
            AND EXISTS (SELECT 1 FROM migrated
                        WHERE n.nspname LIKE replace(s, '_', '\_') || '\_%'))
@@ -221,7 +222,7 @@ found AS (
     UNION ALL
     SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-    WHERE t.tgname LIKE '\_pgroll%' AND c.relnamespace NOT IN (SELECT nsp FROM busy)
+    WHERE (t.tgname LIKE '\_pgroll%' OR t.tgname LIKE '~pgroll%') AND c.relnamespace NOT IN (SELECT nsp FROM busy)
     UNION ALL
     SELECT 'constraint ' || co.conname FROM pg_constraint co
     WHERE co.conname LIKE '\_pgroll%' AND co.connamespace NOT IN (SELECT nsp FROM busy)
@@ -510,8 +511,9 @@ check "C: small.label NOT NULL, every row upper(name) but the new client's own" 
     "$(q "SELECT (SELECT attnotnull FROM pg_attribute WHERE attrelid = 'fa.small'::regclass AND attname = 'label')
                  || ' ' || (SELECT count(*) FROM fa.small WHERE label IS DISTINCT FROM upper(name) AND id <> 2002)")" \
     "true 0"
-check "C: only fa_02_v_bigint is left" \
-    "$(q "SELECT string_agg(nspname, ' ') FROM pg_namespace WHERE nspname LIKE 'fa\_%'")" fa_02_v_bigint
+check "C: only fa_02_v_bigint is left live, fa_01_init retired" \
+    "$(q "SELECT string_agg(nspname || coalesce(' ' || left(obj_description(oid, 'pg_namespace'), 23), ''), ', ' ORDER BY nspname)
+          FROM pg_namespace WHERE nspname LIKE 'fa\_%'")" "fa_01_init pgroll: retired version, fa_02_v_bigint"
 check_clean "C"
 
 # ---------------------------------------------------------------------
@@ -599,8 +601,9 @@ check "D2: big.score bigint NOT NULL, every row right (v % 7 or the new client's
                             AND id NOT IN (300002, 300004))")" \
     "bigint true 0"
 check "D2: no row lost" "$(q "SELECT count(*) FROM fa.big")" 60006
-check "D2: only fa_03_score is left" \
-    "$(q "SELECT string_agg(nspname, ' ') FROM pg_namespace WHERE nspname LIKE 'fa\_%'")" fa_03_score
+check "D2: only fa_03_score is left live, fa_02_v_bigint retired" \
+    "$(q "SELECT string_agg(nspname || coalesce(' ' || left(obj_description(oid, 'pg_namespace'), 23), ''), ', ' ORDER BY nspname)
+          FROM pg_namespace WHERE nspname LIKE 'fa\_%'")" "fa_02_v_bigint pgroll: retired version, fa_03_score"
 check_clean "D2"
 
 # ---------------------------------------------------------------------

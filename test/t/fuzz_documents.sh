@@ -158,7 +158,8 @@ q "CALL pgroll.wait('public', '30 seconds')" >/dev/null
 check "no migration is active" "$(q "SELECT count(*) FROM pgroll.migrations WHERE NOT done")" 0
 check "the history is unchanged" "$(q "SELECT md5(string_agg(name || ':' || done || ':' || coalesce(resulting_schema, ''), ',' ORDER BY created_at)) FROM pgroll.migrations")" "$hist_before"
 check "no _pgroll_ objects are left" "$(q "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname LIKE '\_pgroll\_%'")" 0
-check "no version schema other than the last completed one" "$(q "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname LIKE 'public\_%'")" \
+check "no live version schema other than the last completed one" "$(q "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname LIKE 'public\_%'
+      AND coalesce(obj_description(oid, 'pg_namespace'), '') NOT LIKE 'pgroll: retired version%'")" \
       "$(q "SELECT 'public_' || pgroll.latest_version('public')")"
 check "the schemas are unchanged" "$(q "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname NOT LIKE 'pg\_%'")" "$nsp_before"
 
