@@ -21,6 +21,7 @@ OBJS = \
 	src/expr.o \
 	src/triggers.o \
 	src/writer.o \
+	src/retired.o \
 	src/jobs.o \
 	src/worker.o \
 	src/toplevel.o \

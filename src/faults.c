@@ -9,7 +9,9 @@
  *	                   tables) of each start, complete, rollback or validate
  *	                   call fails with SQLSTATE PR999;
  *	 'worker:segfault' the worker dies of SIGSEGV after claiming a job;
- *	 'worker:fatal'    the worker exits with FATAL after claiming a job.
+ *	 'worker:fatal'    the worker exits with FATAL after claiming a job;
+ *	 'worker:startup-segfault'  every worker of the database dies of SIGSEGV
+ *	                   as it starts, before it claims anything.
  * The worker reads it from the database's settings (ALTER DATABASE ... SET).
  *
  * src/faults.c
@@ -36,7 +38,7 @@ check_inject_fault(char **newval, void **extra, GucSource source)
 	const char *value = *newval;
 
 	if (value[0] == '\0' || strcmp(value, "worker:segfault") == 0 ||
-		strcmp(value, "worker:fatal") == 0)
+		strcmp(value, "worker:fatal") == 0 || strcmp(value, "worker:startup-segfault") == 0)
 		return true;
 	if (strncmp(value, "step:", 5) == 0)
 	{
@@ -46,7 +48,8 @@ check_inject_fault(char **newval, void **extra, GucSource source)
 		if (*end == '\0' && n >= 1 && n <= INT_MAX)
 			return true;
 	}
-	GUC_check_errdetail("Expected '', 'step:N' (N >= 1), 'worker:segfault' or 'worker:fatal'.");
+	GUC_check_errdetail("Expected '', 'step:N' (N >= 1), 'worker:segfault', 'worker:fatal' "
+						"or 'worker:startup-segfault'.");
 	return false;
 }
 
@@ -111,4 +114,11 @@ pgroll_fault_worker_point(void)
 		ereport(FATAL,
 				(errcode(ERRCODE_PGROLL_INJECTED_FAULT),
 				 errmsg("pgroll: worker fault injected")));
+}
+
+void
+pgroll_fault_worker_startup(void)
+{
+	if (inject_fault != NULL && strcmp(inject_fault, "worker:startup-segfault") == 0)
+		raise(SIGSEGV);
 }

@@ -40,4 +40,7 @@ extern void pgroll_fault_check_swallowed(void);
  */
 extern void pgroll_fault_worker_point(void);
 
+/* A worker started: with 'worker:startup-segfault' it dies there */
+extern void pgroll_fault_worker_startup(void);
+
 #endif							/* PGROLL_FAULTS_H */

@@ -18,6 +18,7 @@
 
 #include "faults.h"
 #include "jobs.h"
+#include "retired.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -87,6 +88,7 @@ _PG_init(void)
 
 	jobs_init();
 	writer_init();
+	retired_init();
 
 	/* resuming work after a restart needs the launcher, so preloading */
 	if (process_shared_preload_libraries_in_progress)

@@ -12,6 +12,9 @@
 
 #include "postgres.h"
 
+/* The version of pgroll's SQL objects this library works with */
+#define PGROLL_CATALOG_VERSION "0.2.0"
+
 /* Prefix of every object pgroll creates inside a user's schema */
 #define PGROLL_PREFIX "_pgroll_"
 

@@ -26,6 +26,8 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -72,6 +74,7 @@ sync_table(SyncPlan *plan, Oid relid)
 		if (table->relid == relid)
 			return table;
 	}
+
 	table = palloc0(sizeof(TableSync));
 	table->relid = relid;
 	plan->tables = lappend(plan->tables, table);
@@ -188,6 +191,22 @@ sync_install(SyncPlan *plan, const char *schema, const char *migration,
 		char	   *relname = pgroll_relation_name(table->relid);
 		ListCell   *lj;
 
+		/*
+		 * A trigger on a parent of plain inheritance does not fire for the
+		 * children's rows, nor would their columns be copied: refuse rather
+		 * than leave the children's rows out of sync.  (Partitions are
+		 * reached: the trigger is cloned onto each.)
+		 */
+		if ((table->rules != NIL || table->backfill) &&
+			get_rel_relkind(table->relid) == RELKIND_RELATION &&
+			find_inheritance_children(table->relid, NoLock) != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("table \"%s\" has inheritance children", get_rel_name(table->relid)),
+					 errdetail("pgroll keeps rewritten columns in step with a trigger, which "
+							   "does not reach the rows of child tables."),
+					 errhint("Migrate the child tables on their own, or use declarative "
+							 "partitioning.")));
 		if (table->backfill)
 			pgroll_ddlf("ALTER TABLE %s ADD COLUMN " PGROLL_BACKFILL_MARKER
 						" boolean DEFAULT true", relname);

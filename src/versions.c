@@ -101,6 +101,13 @@ versions_create(Model *model, const char *version_schema)
 static List *version_views(const char *version_schema);
 
 /*
+ * pgroll's views in a version schema are the security_invoker ones (a view
+ * a client creates there is taken for the client's, never dropped)
+ */
+#define PGROLL_VIEW_MARK \
+	"coalesce('security_invoker=true' OPERATOR(pg_catalog.=) ANY (c.reloptions), false)"
+
+/*
  * Objects in a version schema that pgroll did not put there (a table a
  * client created with the version first on its search_path, say): the
  * first one's description, or NULL.
@@ -119,7 +126,8 @@ foreign_object(const char *version_schema)
 							  "     'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = d.objid "
 							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
 							  "  AND d.deptype OPERATOR(pg_catalog.=) 'n' "
-							  "  AND (c.oid IS NULL OR c.relkind OPERATOR(pg_catalog.<>) 'v') "
+							  "  AND (c.oid IS NULL OR c.relkind OPERATOR(pg_catalog.<>) 'v' "
+							  "       OR NOT " PGROLL_VIEW_MARK ") "
 							  "ORDER BY 1 LIMIT 1",
 							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the objects of \"%s\"", version_schema);
@@ -158,7 +166,8 @@ version_views(const char *version_schema)
 	if (SPI_execute_with_args("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
-							  "  AND c.relkind OPERATOR(pg_catalog.=) 'v' ORDER BY c.oid",
+							  "  AND c.relkind OPERATOR(pg_catalog.=) 'v' AND " PGROLL_VIEW_MARK " "
+							  "ORDER BY c.oid",
 							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the views of \"%s\"", version_schema);
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -237,7 +246,7 @@ versions_retire(const char *version_schema, const char *successor)
 	{
 		char	   *view = pgroll_qualified(version_schema, lfirst(lc));
 
-		pgroll_ddlf("CREATE VIEW %s AS SELECT %s "
+		pgroll_ddlf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s "
 					"FROM pgroll.retired_version_rows(%s) AS r(%s)",
 					view, (char *) lfirst(ls), args, (char *) lfirst(ld));
 		pgroll_ddlf("CREATE TRIGGER retired_version INSTEAD OF INSERT OR UPDATE OR DELETE "

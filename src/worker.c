@@ -40,6 +40,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
@@ -48,6 +49,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "commands/dbcommands.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -72,6 +74,7 @@ typedef struct WorkerArgs
 {
 	Oid			dboid;
 	char		schema[NAMEDATALEN];	/* empty: look for schemas with work */
+	int			launcher_starts;	/* the crash start count when registered */
 } WorkerArgs;
 
 StaticAssertDecl(sizeof(WorkerArgs) <= BGW_EXTRALEN,
@@ -95,6 +98,52 @@ fill_worker(BackgroundWorker *worker, const char *type, const char *function)
 	strlcpy(worker->bgw_type, type, BGW_MAXLEN);
 }
 
+/*
+ * Crash restarts in a row.  A job that kills its worker fails after three
+ * stops (claim_next_job), but a worker could also die outside a job, and
+ * after each crash the launcher would start it again.  The launcher counts
+ * its own starts in a file of the data directory (shared memory does not
+ * survive a crash restart): a start within a minute of the previous one,
+ * without a clean shutdown between, adds one; a minute up, or a clean
+ * exit, sets it back to zero.  After PGROLL_MAX_CRASH_STARTS the launcher
+ * resumes nothing, and a worker the postmaster restarts after such a
+ * series exits at once (one registered since, by a pgroll call or CALL
+ * pgroll.wait(), runs).
+ */
+#define PGROLL_CRASH_FILE			"pgroll_launcher_starts"
+#define PGROLL_MAX_CRASH_STARTS		5
+#define PGROLL_STABLE_MS			60000
+
+static int
+read_crash_starts(void)
+{
+	FILE	   *f = AllocateFile(PGROLL_CRASH_FILE, "r");
+	int			n = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%d", &n) != 1)
+		n = 0;
+	FreeFile(f);
+	return n;
+}
+
+static void
+write_crash_starts(int n)
+{
+	FILE	   *f = AllocateFile(PGROLL_CRASH_FILE, "w");
+
+	if (f == NULL)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", PGROLL_CRASH_FILE)));
+		return;
+	}
+	fprintf(f, "%d\n", n);
+	FreeFile(f);
+}
+
 bool
 worker_launch(Oid dboid, const char *schema)
 {
@@ -104,6 +153,7 @@ worker_launch(Oid dboid, const char *schema)
 	memset(&args, 0, sizeof(args));
 	args.dboid = dboid;
 	strlcpy(args.schema, schema, NAMEDATALEN);
+	args.launcher_starts = read_crash_starts();
 
 	fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 	if (schema[0] != '\0')
@@ -208,17 +258,38 @@ end_work(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/*
+ * Is pgroll installed in this database, with the catalog this library
+ * expects?  A catalog not yet updated (the new library is loaded, ALTER
+ * EXTENSION pgroll UPDATE not yet run) is said once and the worker exits
+ * without a restart; the next pgroll call or CALL pgroll.wait() after the
+ * update starts a worker again.
+ */
 static bool
 pgroll_installed(void)
 {
-	bool		installed;
+	char	   *version = NULL;
+	char	   *database;
 
 	begin_work("pgroll: checking for the extension");
-	SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgroll' "
+	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgroll' "
 				"AND pg_catalog.to_regclass('pgroll.jobs') IS NOT NULL", true, 1);
-	installed = SPI_processed > 0;
+	if (SPI_processed > 0)
+		version = MemoryContextStrdup(job_context,
+									  SPI_getvalue(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1));
+	database = MemoryContextStrdup(job_context, get_database_name(MyDatabaseId));
 	end_work();
-	return installed;
+	if (version != NULL && strcmp(version, PGROLL_CATALOG_VERSION) != 0)
+	{
+		ereport(WARNING,
+				(errmsg("pgroll %s is installed in database \"%s\", the library expects %s",
+						version, database, PGROLL_CATALOG_VERSION),
+				 errdetail("Queued work waits until the extension is updated."),
+				 errhint("Run ALTER EXTENSION pgroll UPDATE in that database, then CALL pgroll.wait().")));
+		return false;
+	}
+	return version != NULL;
 }
 
 /*
@@ -504,6 +575,16 @@ pgroll_worker_main(Datum main_arg)
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 
+	/* restarted after a series of crash restarts: do not feed the series */
+	if (read_crash_starts() > Max(PGROLL_MAX_CRASH_STARTS, args.launcher_starts))
+	{
+		ereport(LOG,
+				(errmsg("pgroll worker for schema \"%s\" not started again after repeated crash restarts",
+						args.schema),
+				 errhint("CALL pgroll.wait() resumes the work by hand.")));
+		proc_exit(0);
+	}
+
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
@@ -524,6 +605,7 @@ pgroll_worker_main(Datum main_arg)
 
 	job_context = AllocSetContextCreate(TopMemoryContext, "pgroll job",
 										ALLOCSET_DEFAULT_SIZES);
+	pgroll_fault_worker_startup();
 
 	if (!pgroll_installed())
 		proc_exit(0);
@@ -605,15 +687,36 @@ database_list(void)
 	return dboids;
 }
 
+static void
+launcher_clean_exit(int code, Datum arg)
+{
+	if (code == 0)
+		write_crash_starts(0);
+}
+
 void
 pgroll_launcher_main(Datum main_arg)
 {
 	ListCell   *lc;
+	int			starts;
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	starts = read_crash_starts() + 1;
+	write_crash_starts(starts);
+	on_proc_exit(launcher_clean_exit, (Datum) 0);
+	if (starts > PGROLL_MAX_CRASH_STARTS)
+	{
+		ereport(WARNING,
+				(errmsg("pgroll launcher: the server restarted %d times in a row within a minute; "
+						"unfinished pgroll work is not resumed", starts - 1),
+				 errdetail("A pgroll worker may be what crashes the server; the server log says."),
+				 errhint("CALL pgroll.wait() in a database resumes its work by hand.")));
+		goto idle;
+	}
 
 	/* resume unfinished work, one database at a time */
 	foreach(lc, database_list())
@@ -625,6 +728,7 @@ pgroll_launcher_main(Datum main_arg)
 
 		memset(&args, 0, sizeof(args));
 		args.dboid = lfirst_oid(lc);
+		args.launcher_starts = starts;
 		fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker looking for work");
 		worker.bgw_restart_time = BGW_NEVER_RESTART;
@@ -643,10 +747,20 @@ pgroll_launcher_main(Datum main_arg)
 		HandleMainLoopInterrupts();
 	}
 
+idle:
 	for (;;)
 	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L,
-						 PG_WAIT_EXTENSION);
+		int			rc;
+
+		/* up a minute: the starts were no crash loop */
+		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
+					   (starts > 0 ? WL_TIMEOUT : 0),
+					   starts > 0 ? PGROLL_STABLE_MS : -1L, PG_WAIT_EXTENSION);
+		if ((rc & WL_TIMEOUT) && starts > 0)
+		{
+			write_crash_starts(0);
+			starts = 0;
+		}
 		ResetLatch(MyLatch);
 		/* reload, shutdown, and the barriers DROP DATABASE waits for */
 		HandleMainLoopInterrupts();

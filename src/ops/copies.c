@@ -745,6 +745,16 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 		return copy;
 	}
 
+	/*
+	 * complete drops the old column without CASCADE: what depends on it
+	 * outside the table (a view, a generated column, a function body) would
+	 * stop complete after the backfill.  Foreign keys of other tables that
+	 * reference it get copies of their own.
+	 */
+	if (OidIsValid(table->relid))
+		check_no_dependents(ctx, table->relid, get_attnum(table->relid, column->physical),
+							psprintf("column \"%s\"", column->name), ctx->path, true);
+
 	column->source = column->physical;
 	column->physical = op_internal_name(NEW_COLUMN_PREFIX, column->name);
 	column->type = type;

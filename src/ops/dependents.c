@@ -21,17 +21,19 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include "ops/ops.h"
 
 void
 check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
-					const char *what, const char *path)
+					const char *what, const char *path, bool referencing_fks_copied)
 {
-	Oid			argtypes[4] = {OIDOID, INT4OID, TEXTOID, OIDARRAYOID};
-	Datum		values[4];
+	Oid			argtypes[5] = {OIDOID, INT4OID, TEXTOID, OIDARRAYOID, BOOLOID};
+	Datum		values[5];
 	Datum	   *hidden;
 	int			nhidden = 0;
+	int			nestlevel;
 	ListCell   *lc;
 
 	hidden = palloc(sizeof(Datum) * (list_length(ctx->model->tables) + 1));
@@ -48,7 +50,10 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 	values[2] = CStringGetTextDatum(ctx->schema);
 	values[3] = PointerGetDatum(construct_array(hidden, nhidden, OIDOID,
 												sizeof(Oid), true, TYPALIGN_INT));
+	values[4] = BoolGetDatum(referencing_fks_copied);
 
+	/* start runs with the migrated schema on the path: no operator of it may resolve here */
+	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
 	SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
 						  "FROM pg_catalog.pg_depend d "
 						  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
@@ -61,7 +66,8 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 						  "           AND d.objid = $1 AND $2 = 0) "
 						  "  AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
 						  "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint "
-						  "                           WHERE conrelid = $1 OR conrelid = ANY ($4))) "
+						  "                           WHERE conrelid = $1 OR conrelid = ANY ($4) "
+						  "                              OR ($5 AND contype = 'f' AND confrelid = $1))) "
 						  "  AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
 						  "           AND d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r "
 						  "             JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
@@ -70,7 +76,8 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 						  "              AND n.nspname::text = $3 || '_' || "
 						  "                  coalesce(m.migration ->> 'version_schema', m.name))) "
 						  "ORDER BY 1 LIMIT 1",
-						  4, argtypes, values, NULL, false, 1);
+						  5, argtypes, values, NULL, false, 1);
+	AtEOXact_GUC(true, nestlevel);
 	if (SPI_processed > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),

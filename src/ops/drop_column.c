@@ -32,7 +32,7 @@ drop_column_start(PgrollOperation *op, OpContext *ctx)
 
 	if (OidIsValid(op_table_relid(ctx, table)))
 		check_no_dependents(ctx, table->relid, get_attnum(table->relid, column->physical),
-							psprintf("column \"%s\"", dc->column), op_path(ctx, "column"));
+							psprintf("column \"%s\"", dc->column), op_path(ctx, "column"), false);
 	column->hidden = true;
 
 	/* new-version writes compute the dropped column for old readers */

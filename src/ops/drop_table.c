@@ -28,7 +28,7 @@ drop_table_start(PgrollOperation *op, OpContext *ctx)
 
 	if (OidIsValid(op_table_relid(ctx, table)))
 		check_no_dependents(ctx, table->relid, 0,
-							psprintf("table \"%s\"", table->name), op_path(ctx, "name"));
+							psprintf("table \"%s\"", table->name), op_path(ctx, "name"), false);
 	table->hidden = true;
 	if (!ctx->execute)
 		return;

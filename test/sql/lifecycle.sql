@@ -86,8 +86,15 @@ UPDATE items SET label = 'late';
 :e
 DELETE FROM items;
 :e
--- a condition on a column cannot make the error go away
+-- a condition on a column cannot make the error go away, nor one the
+-- planner folds to false (an ORM's empty IN list), nor LIMIT 0
 SELECT * FROM items WHERE id = 1;
+:e
+SELECT * FROM items WHERE 1 = 0;
+:e
+SELECT * FROM items LIMIT 0;
+:e
+DELETE FROM items WHERE false;
 :e
 UPDATE items SET label = 'late' WHERE id = 1;
 :e
@@ -103,6 +110,11 @@ INSERT INTO lc_03_heading.client_notes VALUES (1), (2);
 SELECT pgroll.rollback('lc');
 :e
 ALTER TABLE lc_03_heading.client_notes SET SCHEMA lc;
+-- a client's view there too
+CREATE VIEW lc_03_heading.client_report AS SELECT count(*) AS n FROM lc.items;
+SELECT pgroll.rollback('lc');
+:e
+DROP VIEW lc_03_heading.client_report;
 SELECT pgroll.rollback('lc');
 SELECT count(*) AS notes_kept FROM lc.client_notes;
 DROP TABLE lc.client_notes;

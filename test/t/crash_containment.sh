@@ -12,6 +12,10 @@
 #     worker stopped unexpectedly 3 times while running ...", status()
 #     says failed, complete refuses (55000), no more restarts follow, and
 #     rollback works without a server restart, leaving nothing of pgroll.
+#  A2. Every worker of the database dies as it starts, before any claim
+#     ('worker:startup-segfault'): the launcher counts its starts in a row
+#     and after 5 within a minute resumes nothing; the loop stops by
+#     itself, and CALL pgroll.wait() then resumes the work by hand.
 #  B. The same with elog(FATAL) ('worker:fatal'): the postmaster restarts
 #     only the worker.
 #  C. No injection: an "up" whose function terminates the backend running
@@ -31,6 +35,9 @@ export PGDATABASE=pgroll_crashloop
 dropdb --if-exists pgroll_crashloop >/dev/null 2>&1
 createdb pgroll_crashloop
 q "CREATE EXTENSION pgroll" >/dev/null
+# the cluster runs with synchronous_commit = off; here a crash must not take
+# away a commit the test has seen (a start whose worker dies at once)
+q "ALTER DATABASE pgroll_crashloop SET synchronous_commit = on" >/dev/null
 log_marker() { q "DO \$\$BEGIN RAISE LOG 'pgroll-test: expect crashes $1'; END\$\$" >/dev/null; }
 wait_server() {
     local deadline=$((SECONDS + 60))
@@ -83,6 +90,8 @@ q "ALTER DATABASE pgroll_crashloop RESET pgroll.inject_fault" >/dev/null
 check "A: the worker died of SIGSEGV exactly 3 times" "$(( $(segv_count) - before ))" 3
 sleep 4
 check "A: no restart loop: no further deaths" "$(( $(segv_count) - before ))" 3
+# the launcher counted those restarts; a test may not leave them to the next
+runuser -u postgres -- sh -c "echo 0 > '$PGDATA/pgroll_launcher_starts'"
 check "A: rollback works without a server restart" "$(q "SELECT pgroll.rollback('cla')")" 02_label
 check "A: nothing of pgroll left" "$(leftovers cla | tr '\n' ' ')" "0 0 0 "
 check "A: every row kept" "$(q "SELECT count(*) FROM cla.items")" 2000
@@ -91,6 +100,36 @@ check "A: the next migration starts and completes" \
     02_label
 check "A: and backfilled every row" \
     "$(q "SELECT count(*) FROM cla.items WHERE label = upper(name)")" 2000
+
+# ---------------------------------------------------------------------
+# A2. every worker of the database dies as it starts, before it claims a
+# job: no job counts the stops, the launcher does. After 5 starts in a row
+# within a minute it resumes nothing, and the server stays up.
+setup_schema cla2
+q "ALTER DATABASE pgroll_crashloop SET pgroll.inject_fault = 'worker:startup-segfault'" >/dev/null
+before=$(segv_count)
+log_marker begin
+check "A2: start" "$(start_label cla2 "upper(name)")" cla2_02_label
+deadline=$((SECONDS + 90)); last=-1
+while [ $SECONDS -lt $deadline ]; do
+    sleep 5
+    now=$(segv_count)
+    [ "$now" = "$last" ] && break
+    last=$now
+done
+wait_server
+log_marker end
+deaths=$(( $(segv_count) - before ))
+check "A2: the crash loop stops by itself (no death for 5 s; $deaths deaths)" \
+    "$([ "$deaths" -ge 1 ] && [ "$deaths" -le 8 ] && [ "$(segv_count)" = "$last" ] && echo bounded)" bounded
+check "A2: the launcher says why it resumes nothing" \
+    "$(grep -c "unfinished pgroll work is not resumed" "$PGDATA/server.log" | awk '{ print ($1 > 0) ? "said" : "not said" }')" said
+q "ALTER DATABASE pgroll_crashloop RESET pgroll.inject_fault" >/dev/null
+runuser -u postgres -- sh -c "echo 0 > '$PGDATA/pgroll_launcher_starts'"
+check "A2: CALL pgroll.wait() resumes the work by hand" \
+    "$(q "CALL pgroll.wait('cla2')"; q "SELECT pgroll.complete('cla2')")" 02_label
+check "A2: and every row is backfilled" \
+    "$(q "SELECT count(*) FROM cla2.items WHERE label = upper(name)")" 2000
 
 # ---------------------------------------------------------------------
 # B. elog(FATAL): only the worker is restarted
