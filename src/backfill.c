@@ -104,6 +104,8 @@ batch_end(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
+	/* between batches the worker holds nothing: pg_stat_activity says idle */
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 /* Bookkeeping on pgroll.jobs runs as the worker's (superuser) session user */

@@ -16,6 +16,7 @@
 #include "pgroll.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
@@ -60,6 +61,26 @@ op_error_callback(void *arg)
 
 	errcontext("pgroll %s of operation %d (%s)", ec->phase,
 			   ec->op->position, pgroll_op_kind_name(ec->op->kind));
+}
+
+/*
+ * start, complete and rollback change the schema: refuse at once, saying
+ * why, in a read-only transaction and on a standby.
+ */
+static void
+require_writable(const char *function)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot run %s on a standby", function),
+				 errdetail("A migration changes the schema, which only the primary can do."),
+				 errhint("Run it on the primary; the standby follows.")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot run %s in a read-only transaction", function),
+				 errdetail("A migration changes the schema.")));
 }
 
 /*
@@ -271,6 +292,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
+	require_writable("pgroll.start()");
 	pgroll_fault_reset();
 
 	if (PG_ARGISNULL(0))
@@ -467,6 +489,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
+	require_writable("pgroll.complete()");
 	pgroll_fault_reset();
 
 	caller = CurrentMemoryContext;
@@ -536,6 +559,7 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
+	require_writable("pgroll.rollback()");
 	pgroll_fault_reset();
 
 	caller = CurrentMemoryContext;

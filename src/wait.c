@@ -15,6 +15,8 @@
  */
 #include "pgroll.h"
 
+#include "access/xlog.h"
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -86,6 +88,13 @@ pgroll_wait(PG_FUNCTION_ARGS)
 	bool		nonatomic;
 	MemoryContext outer;
 
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot wait for pgroll work on a standby"),
+				 errdetail("The work runs on the primary; its progress reaches the standby "
+						   "with the WAL."),
+				 errhint("Call pgroll.wait() on the primary, or read pgroll.status() here.")));
 	nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;
 	if (!nonatomic)

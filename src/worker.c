@@ -525,8 +525,12 @@ run_job(WorkerJob *job)
 				 (long long) job->id, job->description);
 		else
 		{
-			elog(LOG, "pgroll job %lld (%s) failed: %s",
-				 (long long) job->id, job->description, edata->message);
+			ereport(WARNING,
+					(errmsg("pgroll job %lld of migration \"%s\" in schema \"%s\" failed: %s: %s",
+							(long long) job->id, job->migration, job->schema,
+							job->description, edata->message),
+					 errhint("pgroll.status('%s') shows it; roll the migration back with "
+							 "pgroll.rollback('%s').", job->schema, job->schema)));
 			finish_job(job, edata->message);
 		}
 	}
@@ -704,6 +708,8 @@ pgroll_launcher_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	SetConfigOption("application_name", "pgroll launcher", PGC_USERSET, PGC_S_SESSION);
+	pgstat_report_appname("pgroll launcher");
 
 	starts = read_crash_starts() + 1;
 	write_crash_starts(starts);
