@@ -63,12 +63,16 @@ UNION ALL
 SELECT 'v02', count(*) FROM public_02_clients.clients;
 SQL
 
-run "complete: the old version goes away, the table takes the new shape" <<'SQL'
+run "complete: the old version is retired, the table takes the new shape" <<'SQL'
 SELECT pgroll.complete();
 SELECT * FROM pgroll.status();
 \d clients
 SELECT name, parent, done FROM pgroll.migrations ORDER BY created_at;
 SQL
+
+printf '\n-- %s\n' "a client still on the retired version gets a clear error, never the new tables"
+psql -X -q -d pgroll_demo -e -c "SET search_path = public_01_create_customers, public" \
+    -c "SELECT * FROM customers WHERE id = 1" || true
 
 run "a migration can also be rolled back before complete" <<'SQL'
 SELECT pgroll.start('{"operations": [{"drop_table": {"name": "clients"}}]}', '03_drop');

@@ -121,7 +121,7 @@ wait_server
 log_marker end
 deaths=$(( $(segv_count) - before ))
 check "A2: the crash loop stops by itself (no death for 5 s; $deaths deaths)" \
-    "$([ "$deaths" -ge 1 ] && [ "$deaths" -le 8 ] && [ "$(segv_count)" = "$last" ] && echo bounded)" bounded
+    "$([ "$deaths" -ge 1 ] && [ "$deaths" -le 10 ] && [ "$(segv_count)" = "$last" ] && echo bounded)" bounded
 check "A2: the launcher says why it resumes nothing" \
     "$(grep -c "unfinished pgroll work is not resumed" "$PGDATA/server.log" | awk '{ print ($1 > 0) ? "said" : "not said" }')" said
 q "ALTER DATABASE pgroll_crashloop RESET pgroll.inject_fault" >/dev/null
