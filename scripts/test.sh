@@ -48,16 +48,14 @@ for t in test/t/*.sh test/conformance/run.sh; do
     "$t" 2>&1 | tee -a "$log.tap" || echo "not ok - $t exited with an error" | tee -a "$log.tap"
 done
 
-# A backend or worker that died of a signal is a failed test, unless a test
-# announced it in the log between its "expect crashes" markers.
+# A backend or worker that died of a signal is a failed test.  (Tests that
+# crash processes on purpose do it in throwaway clusters of their own.)
 say "server log: processes that died of a signal"
-deaths=$(awk '/pgroll-test: expect crashes begin/ { w = 1 }
-              /pgroll-test: expect crashes end/ { w = 0 }
-              /terminated by signal/ && !w' "$PGDATA/server.log")
+deaths=$(grep "terminated by signal" "$PGDATA/server.log" || true)
 if [ -z "$deaths" ]; then
-    echo "ok 1 - no server process died of a signal no test sent" | tee -a "$log.tap"
+    echo "ok 1 - no server process died of a signal" | tee -a "$log.tap"
 else
-    echo "not ok 1 - server processes died of a signal no test sent" | tee -a "$log.tap"
+    echo "not ok 1 - server processes died of a signal" | tee -a "$log.tap"
     printf '%s\n' "$deaths" | sed 's/^/# /'
 fi
 
