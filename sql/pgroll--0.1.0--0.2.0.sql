@@ -160,3 +160,118 @@ BEGIN
     PERFORM pgroll.retired_version_error(version_schema, successor);
 END
 $$;
+
+/* ---------------------------------------------------------------------
+ * State that survives dump and restore
+ *
+ * pg_dump writes pgroll's tables with the database, and a restore into
+ * another database or cluster gives every object a new OID and, where
+ * columns had been dropped, new attribute numbers.  Relations are kept as
+ * regclass (written and read as qualified names), columns, indexes,
+ * constraints and roles by name.
+ * ---------------------------------------------------------------------
+ */
+
+ALTER TABLE pgroll.operation_state
+    ALTER COLUMN relid TYPE pg_catalog.regclass,
+    ADD COLUMN attname name,
+    ADD COLUMN objkind "char" CHECK (objkind IN ('i', 'c')),  -- index / constraint
+    ADD COLUMN objname text;                -- an index qualified, a constraint of relid
+UPDATE pgroll.operation_state s SET attname = a.attname
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = s.relid AND a.attnum = s.attnum;
+UPDATE pgroll.operation_state s
+SET objkind = 'i', objname = pg_catalog.format('%I.%I', n.nspname, c.relname)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = s.objid AND s.operation IN ('drop_index', 'set_replica_identity');
+UPDATE pgroll.operation_state s SET objkind = 'c', objname = c.conname
+FROM pg_catalog.pg_constraint c
+WHERE c.oid = s.objid AND s.operation = 'rename_constraint';
+ALTER TABLE pgroll.operation_state DROP COLUMN attnum, DROP COLUMN objid;
+COMMENT ON TABLE pgroll.operation_state IS
+    'internal: objects each operation of an active migration touched, by name';
+
+ALTER TABLE pgroll.column_copies
+    ALTER COLUMN relid TYPE pg_catalog.regclass,
+    ADD COLUMN old_column name,
+    ADD COLUMN new_column name;
+UPDATE pgroll.column_copies cc SET old_column = o.attname, new_column = n.attname
+FROM pg_catalog.pg_attribute o, pg_catalog.pg_attribute n
+WHERE o.attrelid = cc.relid AND o.attnum = cc.old_attnum
+  AND n.attrelid = cc.relid AND n.attnum = cc.new_attnum;
+ALTER TABLE pgroll.column_copies
+    DROP CONSTRAINT column_copies_pkey,
+    DROP COLUMN old_attnum,
+    DROP COLUMN new_attnum,
+    ALTER COLUMN old_column SET NOT NULL,
+    ALTER COLUMN new_column SET NOT NULL,
+    ADD PRIMARY KEY (schema, migration, relid, new_column);
+
+ALTER TABLE pgroll.copied_objects
+    ALTER COLUMN relid TYPE pg_catalog.regclass,
+    ALTER COLUMN original_relid TYPE pg_catalog.regclass;
+
+DROP VIEW pgroll.backfill_progress;   -- over jobs.relid; made again below
+ALTER TABLE pgroll.jobs
+    ALTER COLUMN relid TYPE pg_catalog.regclass,
+    ADD COLUMN role name;
+UPDATE pgroll.jobs j
+SET role = coalesce((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = j.roleid),
+                    j.roleid::text);
+ALTER TABLE pgroll.jobs DROP COLUMN roleid, ALTER COLUMN role SET NOT NULL;
+
+CREATE VIEW pgroll.backfill_progress AS
+SELECT j.schema,
+       j.migration,
+       c.relname AS "table",
+       j.rows_done,
+       j.rows_total AS rows_estimated,
+       CASE WHEN j.state = 'running' AND j.started_at IS NOT NULL
+                 AND pg_catalog.clock_timestamp() > j.started_at
+            THEN round(j.rows_done / extract(epoch FROM pg_catalog.clock_timestamp() - j.started_at))
+            WHEN j.finished_at IS NOT NULL AND j.finished_at > j.started_at
+            THEN round(j.rows_done / extract(epoch FROM j.finished_at - j.started_at))
+       END AS rows_per_second,
+       j.batches,
+       j.state,
+       j.error AS last_error,
+       j.started_at,
+       j.finished_at
+FROM pgroll.jobs j
+LEFT JOIN pg_catalog.pg_class c ON c.oid = j.relid
+WHERE j.kind = 'backfill';
+
+GRANT SELECT ON pgroll.backfill_progress TO PUBLIC;
+
+/*
+ * Every sequence pgroll owns is dumped with its position, so a restored
+ * database hands out no id twice: the job ids become a sequence of the
+ * extension's own (an identity column's sequence is not an extension
+ * member, and pg_dump would not keep its position).
+ */
+ALTER TABLE pgroll.jobs ALTER COLUMN id DROP IDENTITY;
+CREATE SEQUENCE pgroll.jobs_id_seq OWNED BY pgroll.jobs.id;
+SELECT pg_catalog.setval('pgroll.jobs_id_seq', coalesce(max(id), 0) + 1, false) FROM pgroll.jobs;
+ALTER TABLE pgroll.jobs ALTER COLUMN id SET DEFAULT pg_catalog.nextval('pgroll.jobs_id_seq');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.jobs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.copied_objects_position_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgroll.skipped_objects_position_seq', '');
+
+/*
+ * The database's owner (or anyone) can pg_dump it: pg_dump reads every
+ * table and sequence pgroll dumps.  They hold migration documents and
+ * object names, as the catalogs do, which everyone can read too.
+ */
+GRANT SELECT ON pgroll.operation_state, pgroll.column_copies, pgroll.copied_objects
+    TO PUBLIC;
+GRANT SELECT ON SEQUENCE pgroll.jobs_id_seq, pgroll.copied_objects_position_seq,
+    pgroll.skipped_objects_position_seq TO PUBLIC;
+
+/*
+ * The history's parent link was a foreign key onto the table itself;
+ * pg_dump warns about such a table on every dump ("circular foreign-key
+ * constraints") because it cannot order its rows.  pgroll writes the
+ * history alone and keeps it linear (history_is_linear, one root), each
+ * new migration's parent the latest one.
+ */
+ALTER TABLE pgroll.migrations DROP CONSTRAINT migrations_schema_parent_fkey;

@@ -22,7 +22,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 
+#include "ddl.h"
 #include "history.h"
 #include "roles.h"
 
@@ -173,16 +175,32 @@ history_parent_version_schema(const char *schema, const char *name)
 	return SPI_processed == 1 ? result_text(0, 1) : NULL;
 }
 
+/*
+ * The object an operation keeps in objid, by name: an index qualified (a
+ * relation name survives dump and restore, its OID does not), a constraint
+ * by its name on the operation's table.
+ */
+static char *
+state_object_name(OperationState *state)
+{
+	if (!OidIsValid(state->objid))
+		return NULL;
+	if (state->objkind == OPERATION_OBJECT_INDEX)
+		return pgroll_relation_name(state->objid);
+	return get_constraint_name(state->objid);
+}
+
 void
 history_save_state(const char *schema, const char *name, OperationState *state)
 {
-	Oid			argtypes[8] = {TEXTOID, TEXTOID, INT4OID, TEXTOID,
-	OIDOID, INT2OID, OIDOID, TEXTOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ',
+	Oid			argtypes[9] = {TEXTOID, TEXTOID, INT4OID, TEXTOID,
+	OIDOID, INT2OID, CHAROID, TEXTOID, TEXTOID};
+	Datum		values[9];
+	char	   *objname = state_object_name(state);
+	char		nulls[9] = {' ', ' ', ' ', ' ',
 		OidIsValid(state->relid) ? ' ' : 'n',
 		state->attnum != InvalidAttrNumber ? ' ' : 'n',
-		OidIsValid(state->objid) ? ' ' : 'n',
+		objname ? ' ' : 'n', objname ? ' ' : 'n',
 	state->saved ? ' ' : 'n'};
 
 	values[0] = CStringGetTextDatum(schema);
@@ -191,31 +209,46 @@ history_save_state(const char *schema, const char *name, OperationState *state)
 	values[3] = CStringGetTextDatum(state->operation);
 	values[4] = ObjectIdGetDatum(state->relid);
 	values[5] = Int16GetDatum(state->attnum);
-	values[6] = ObjectIdGetDatum(state->objid);
-	values[7] = state->saved ? CStringGetTextDatum(state->saved) : (Datum) 0;
+	values[6] = CharGetDatum(state->objkind);
+	values[7] = objname ? CStringGetTextDatum(objname) : (Datum) 0;
+	values[8] = state->saved ? CStringGetTextDatum(state->saved) : (Datum) 0;
 
+	/* names, not numbers: what a restored database has is the same names */
 	run_as_owner("INSERT INTO pgroll.operation_state "
-				 "(schema, migration, position, operation, relid, attnum, objid, saved) "
-				 "VALUES ($1::name, $2, $3, $4, $5, $6, $7, $8)",
-				 8, argtypes, values, nulls);
+				 "(schema, migration, position, operation, relid, attname, objkind, objname, saved) "
+				 "VALUES ($1::name, $2, $3, $4, $5, "
+				 "  (SELECT a.attname FROM pg_catalog.pg_attribute a "
+				 "   WHERE a.attrelid = $5 AND a.attnum = $6), $7, $8, $9)",
+				 9, argtypes, values, nulls);
 }
 
 OperationState *
-history_load_state(const char *schema, const char *name, int position)
+history_load_state(const char *schema, const char *name, int position,
+				   bool require_column)
 {
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, INT4OID};
 	Datum		values[3];
 	OperationState *state = palloc0(sizeof(OperationState));
 	bool		isnull;
 	Datum		d;
+	char	   *attname;
 
 	values[0] = CStringGetTextDatum(schema);
 	values[1] = CStringGetTextDatum(name);
 	values[2] = Int32GetDatum(position);
 
-	run_as_owner("SELECT operation, relid, attnum, objid, saved "
-				 "FROM pgroll.operation_state "
-				 "WHERE schema = $1::name AND migration = $2 AND position = $3",
+	run_as_owner("SELECT s.operation, s.relid::pg_catalog.oid, "
+				 "  (SELECT a.attnum FROM pg_catalog.pg_attribute a "
+				 "   WHERE a.attrelid = s.relid AND a.attname = s.attname AND NOT a.attisdropped), "
+				 "  CASE s.objkind "
+				 "    WHEN 'i' "
+				 "      THEN pg_catalog.to_regclass(s.objname)::pg_catalog.oid "
+				 "    WHEN 'c' "
+				 "      THEN (SELECT c.oid FROM pg_catalog.pg_constraint c "
+				 "            WHERE c.conrelid = s.relid AND c.conname = s.objname) END, "
+				 "  s.saved, s.attname, s.objkind "
+				 "FROM pgroll.operation_state s "
+				 "WHERE s.schema = $1::name AND s.migration = $2 AND s.position = $3",
 				 3, argtypes, values, NULL);
 	state->position = position;
 	if (SPI_processed == 0)
@@ -229,6 +262,17 @@ history_load_state(const char *schema, const char *name, int position)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
 	state->objid = isnull ? InvalidOid : DatumGetObjectId(d);
 	state->saved = result_text(0, 5);
+	attname = result_text(0, 6);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull);
+	state->objkind = isnull ? '\0' : DatumGetChar(d);
+
+	/* a column the operation changes must still be there, by its name */
+	if (require_column && attname != NULL && state->attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of table %s, which migration \"%s\" changes, no longer exists",
+						attname, pgroll_relation_name(state->relid), name),
+				 errhint("It was dropped or renamed outside of pgroll while the migration was active.")));
 	return state;
 }
 

@@ -32,8 +32,13 @@ typedef struct OperationState
 	Oid			relid;
 	AttrNumber	attnum;
 	Oid			objid;
+	char		objkind;		/* what objid is: OPERATION_OBJECT_* */
 	char	   *saved;
 } OperationState;
+
+/* Kinds of OperationState.objid, kept by name in pgroll.operation_state */
+#define OPERATION_OBJECT_INDEX		'i'
+#define OPERATION_OBJECT_CONSTRAINT	'c'
 
 /* Serialise starts, completes and rollbacks on one schema (xact lock) */
 extern void history_lock_schema(Oid nspid);
@@ -69,7 +74,12 @@ extern void history_record_skipped(const char *schema, const char *migration,
 
 extern void history_save_state(const char *schema, const char *name,
 							   OperationState *state);
+/*
+ * What start saved for one operation, the column resolved from its name;
+ * with require_column, a column that is gone is an error, else attnum is
+ * InvalidAttrNumber.
+ */
 extern OperationState *history_load_state(const char *schema, const char *name,
-										  int position);
+										  int position, bool require_column);
 
 #endif							/* PGROLL_HISTORY_H */

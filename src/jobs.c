@@ -37,7 +37,7 @@ jobs_enqueue_statement(const char *schema, const char *migration,
 					   const char *phase, const char *description,
 					   const char *command, const char *index_name)
 {
-	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
+	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', index_name ? ' ' : 'n', ' '};
 
@@ -55,11 +55,11 @@ jobs_enqueue_statement(const char *schema, const char *migration,
 	values[3] = CStringGetTextDatum(description);
 	values[4] = CStringGetTextDatum(command);
 	values[5] = index_name ? CStringGetTextDatum(index_name) : (Datum) 0;
-	values[6] = ObjectIdGetDatum(GetUserId());
+	values[6] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 
 	run_as_owner("INSERT INTO pgroll.jobs "
-				 "(schema, migration, phase, kind, description, command, index_name, roleid) "
-				 "VALUES ($1::name, $2, $3, 'statement', $4, $5, $6, $7)",
+				 "(schema, migration, phase, kind, description, command, index_name, role) "
+				 "VALUES ($1::name, $2, $3, 'statement', $4, $5, $6, $7::name)",
 				 7, argtypes, values, nulls);
 	jobs_launch_at_commit(schema);
 }
@@ -68,22 +68,22 @@ void
 jobs_enqueue_backfill(const char *schema, const char *migration,
 					  const char *description, Oid relid)
 {
-	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, OIDOID, INT4OID, INT4OID};
+	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, TEXTOID, INT4OID, INT4OID};
 	Datum		values[7];
 
 	values[0] = CStringGetTextDatum(schema);
 	values[1] = CStringGetTextDatum(migration);
 	values[2] = CStringGetTextDatum(description);
 	values[3] = ObjectIdGetDatum(relid);
-	values[4] = ObjectIdGetDatum(GetUserId());
+	values[4] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 	/* the worker uses the settings of the session that started the migration */
 	values[5] = Int32GetDatum(pgroll_backfill_batch_size);
 	values[6] = Int32GetDatum(pgroll_backfill_batch_delay_ms);
 
 	run_as_owner("INSERT INTO pgroll.jobs "
-				 "(schema, migration, phase, kind, description, relid, roleid, "
+				 "(schema, migration, phase, kind, description, relid, role, "
 				 " batch_size, batch_delay, rows_total) "
-				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5, $6, $7, "
+				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5::name, $6, $7, "
 				 "       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END "
 				 "FROM pg_catalog.pg_class c WHERE c.oid = $4",
 				 7, argtypes, values, NULL);

@@ -369,12 +369,33 @@ pgroll_start(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What start recorded for each operation, in operation order.  Loaded
+ * before complete or rollback changes anything: the state names columns,
+ * and an earlier operation's complete may rename one a later one names.
+ */
+static OperationState **
+load_operation_states(ActiveMigration *active, const char *schema, bool complete)
+{
+	PgrollMigration *migration = pgroll_parse_migration(active->document);
+	int			n = list_length(migration->operations);
+	OperationState **states = palloc0(sizeof(OperationState *) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		PgrollOperation *op = list_nth(migration->operations, i);
+
+		states[i] = history_load_state(schema, active->name, op->position, complete);
+	}
+	return states;
+}
+
+/*
  * Run complete or rollback of every operation of the active migration:
  * complete in operation order, rollback in reverse.
  */
 static bool
 finish_operations(ActiveMigration *active, const char *schema, Oid nspid,
-				  bool complete)
+				  bool complete, OperationState **states)
 {
 	PgrollMigration *migration = pgroll_parse_migration(active->document);
 	int			n = list_length(migration->operations);
@@ -393,7 +414,7 @@ finish_operations(ActiveMigration *active, const char *schema, Oid nspid,
 		ctx.nspid = nspid;
 		ctx.migration = active->name;
 		ctx.execute = true;
-		ctx.state = history_load_state(schema, active->name, op->position);
+		ctx.state = states[complete ? i : n - 1 - i];
 		ctx.path = psprintf("operations[%d].%s", op->position,
 							pgroll_op_kind_name(op->kind));
 
@@ -486,6 +507,8 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	char	   *previous;
 	bool		failed = false;
 	bool		refresh;
+	OperationState **states;
+	SavedCopies *copies;
 	MemoryContext caller;
 	text	   *result;
 
@@ -510,6 +533,8 @@ pgroll_complete(PG_FUNCTION_ARGS)
 						 schema)));
 
 	check_complete_invariants(active, nspid);
+	states = load_operation_states(active, schema, true);
+	copies = column_copies_load(schema, active->name);
 
 	/* the previous version is retired; versions retired before are dropped */
 	previous = history_parent_version_schema(schema, active->name);
@@ -523,8 +548,8 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	sync_remove(nspid);
 	CommandCounterIncrement();
 
-	refresh = finish_operations(active, schema, nspid, true);
-	column_copies_complete(schema, active->name);
+	refresh = finish_operations(active, schema, nspid, true, states);
+	column_copies_complete(copies);
 	CommandCounterIncrement();
 	if (refresh)
 	{
@@ -556,6 +581,8 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			nspid = target_schema(schema);
 	ActiveMigration *active;
+	OperationState **states;
+	SavedCopies *copies;
 	MemoryContext caller;
 	text	   *result;
 
@@ -567,13 +594,15 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	active = require_active(schema, nspid, "roll back");
+	states = load_operation_states(active, schema, false);
+	copies = column_copies_load(schema, active->name);
 
 	jobs_cancel(schema, active->name);
 	versions_drop(active->version_schema);
 	sync_remove(nspid);
-	column_copies_rollback(schema, active->name);
+	column_copies_rollback(copies);
 	CommandCounterIncrement();
-	(void) finish_operations(active, schema, nspid, false);
+	(void) finish_operations(active, schema, nspid, false, states);
 	history_delete(schema, active->name);
 
 	result = cstring_to_text_in(caller, active->name);

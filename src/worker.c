@@ -324,7 +324,9 @@ claim_next_job(const char *schema)
 						  "  updated_at = pg_catalog.now() "
 						  "FROM next WHERE j.id = next.id "
 						  "RETURNING j.id, j.kind, j.migration, j.description, j.command, "
-						  "          j.index_name, j.relid, j.roleid, j.attempts, j.worker_stops",
+						  "          j.index_name, j.relid, "
+						  "          (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = j.role), "
+						  "          j.attempts, j.worker_stops, j.role",
 						  2, argtypes, values, NULL, false, 0);
 	if (SPI_processed == 1)
 	{
@@ -344,9 +346,11 @@ claim_next_job(const char *schema)
 		job->index_name = SPI_getvalue(tuple, tupdesc, 6);
 		d = SPI_getbinval(tuple, tupdesc, 7, &isnull);
 		job->relid = isnull ? InvalidOid : DatumGetObjectId(d);
-		job->roleid = DatumGetObjectId(SPI_getbinval(tuple, tupdesc, 8, &isnull));
+		d = SPI_getbinval(tuple, tupdesc, 8, &isnull);
+		job->roleid = isnull ? InvalidOid : DatumGetObjectId(d);
 		job->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 9, &isnull));
 		job->worker_stops = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 10, &isnull));
+		job->role = SPI_getvalue(tuple, tupdesc, 11);
 		MemoryContextSwitchTo(old);
 	}
 	end_work();
@@ -650,6 +654,20 @@ pgroll_worker_main(Datum main_arg)
 							(long long) job->id, job->migration, error),
 					 errhint("Roll the migration back with pgroll.rollback('%s'); "
 							 "the server log tells why the worker stopped.",
+							 job->schema)));
+			finish_job(job, error);
+			continue;
+		}
+		/* a restored database need not have the role that queued the job */
+		if (!OidIsValid(job->roleid))
+		{
+			char	   *error = psprintf("role \"%s\", which queued %s, does not exist",
+										 job->role, job->description);
+
+			ereport(WARNING,
+					(errmsg("pgroll job %lld of migration \"%s\" failed: %s",
+							(long long) job->id, job->migration, error),
+					 errhint("Create the role, or roll the migration back with pgroll.rollback('%s').",
 							 job->schema)));
 			finish_job(job, error);
 			continue;

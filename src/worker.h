@@ -26,7 +26,8 @@ typedef struct WorkerJob
 	char	   *command;
 	char	   *index_name;
 	Oid			relid;
-	Oid			roleid;
+	Oid			roleid;			/* InvalidOid if the role does not exist */
+	char	   *role;			/* the role's name, as pgroll.jobs keeps it */
 	int			attempts;		/* this one included */
 	int			worker_stops;	/* workers that stopped while running it */
 } WorkerJob;

@@ -317,6 +317,8 @@ add_column_complete(PgrollOperation *op, OpContext *ctx)
 static void
 add_column_rollback(PgrollOperation *op, OpContext *ctx)
 {
+	if (ctx->state->attnum == InvalidAttrNumber)
+		return;					/* the column is gone already */
 	pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s",
 				pgroll_relation_name(ctx->state->relid),
 				pgroll_column_name(ctx->state->relid, ctx->state->attnum));

@@ -924,10 +924,17 @@ column_copies_save(SyncPlan *plan, const char *schema, const char *migration)
 		values[5] = CStringGetTextDatum(copy->name);
 		values[6] = BoolGetDatum(copy->not_null);
 		values[7] = CharGetDatum(copy->identity);
-		run_as_owner("INSERT INTO pgroll.column_copies (schema, migration, relid, old_attnum, "
-					 "  new_attnum, name, not_null, identity) "
-					 "VALUES ($1::name, $2, $3, $4, $5, $6, $7, $8)",
+		/* by name: a restored database has the same names, not the same numbers */
+		run_as_owner("INSERT INTO pgroll.column_copies (schema, migration, relid, old_column, "
+					 "  new_column, name, not_null, identity) "
+					 "SELECT $1::name, $2, $3, o.attname, n.attname, $6, $7, $8 "
+					 "FROM pg_catalog.pg_attribute o, pg_catalog.pg_attribute n "
+					 "WHERE o.attrelid = $3 AND o.attnum = $4 "
+					 "  AND n.attrelid = $3 AND n.attnum = $5",
 					 8, argtypes, values, NULL);
+		if (SPI_processed != 1)
+			elog(ERROR, "column copy of attribute %d of relation %u not found",
+				 copy->old_attnum, copy->relid);
 
 		foreach(lo, copy->objects)
 		{
@@ -1026,23 +1033,87 @@ identity_options(Oid relid, AttrNumber old_attnum)
 }
 
 /*
+ * The migration's copies and copied objects as start recorded them, the
+ * columns resolved from their names to attribute numbers.  Loaded before
+ * complete or rollback changes anything (an operation's complete may
+ * rename a column).
+ */
+SavedCopies *
+column_copies_load(const char *schema, const char *migration)
+{
+	SavedCopies *saved = palloc0(sizeof(SavedCopies));
+
+	/* with the constraint each copy stands for, which complete may rename first */
+	saved->objects = owner_rows("SELECT o.kind, o.relid::pg_catalog.oid, o.copy_name, o.original, "
+								"  o.original_relid::pg_catalog.oid, o.clause, "
+								"  CASE WHEN o.kind <> ALL ('{index,sequence}') THEN "
+								"    (SELECT c.oid FROM pg_catalog.pg_constraint c "
+								"     WHERE c.conrelid = o.relid AND c.conname = o.original) END "
+								"FROM pgroll.copied_objects o "
+								"WHERE o.schema = $1::name AND o.migration = $2 ORDER BY o.position",
+								schema, migration);
+	saved->copies = owner_rows("SELECT cc.relid::pg_catalog.oid, "
+							   "  (SELECT a.attnum FROM pg_catalog.pg_attribute a "
+							   "   WHERE a.attrelid = cc.relid AND a.attname = cc.old_column "
+							   "     AND NOT a.attisdropped), "
+							   "  (SELECT a.attnum FROM pg_catalog.pg_attribute a "
+							   "   WHERE a.attrelid = cc.relid AND a.attname = cc.new_column "
+							   "     AND NOT a.attisdropped), "
+							   "  cc.name, cc.not_null, cc.identity, cc.old_column, cc.new_column "
+							   "FROM pgroll.column_copies cc "
+							   "WHERE cc.schema = $1::name AND cc.migration = $2 "
+							   "ORDER BY 1, 3",
+							   schema, migration);
+	return saved;
+}
+
+/* Complete needs both columns of every copy */
+static void
+check_copies_present(SavedCopies *saved)
+{
+	ListCell   *lc;
+
+	foreach(lc, saved->copies)
+	{
+		char	  **c = lfirst(lc);
+
+		if (c[1] == NULL || c[2] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("column \"%s\" of table %s, which the migration rewrites, no longer exists",
+							c[1] == NULL ? c[6] : c[7],
+							pgroll_relation_name((Oid) strtoul(c[0], NULL, 10))),
+					 errhint("It was dropped or renamed outside of pgroll while the "
+							 "migration was active; roll the migration back with pgroll.rollback().")));
+	}
+}
+
+/*
  * Swap each copy in: the old column goes, the copy takes its name, NOT
  * NULL for real (the validated check spares the scan), the copied objects
  * their names, an identity comes back with its sequence's position.
  */
 void
-column_copies_complete(const char *schema, const char *migration)
+column_copies_complete(SavedCopies *saved)
 {
-	List	   *objects = owner_rows("SELECT kind, relid, copy_name, original, original_relid, "
-									 "  clause FROM pgroll.copied_objects "
-									 "WHERE schema = $1::name AND migration = $2 ORDER BY position",
-									 schema, migration);
-	List	   *copies = owner_rows("SELECT relid, old_attnum, new_attnum, name, not_null, "
-									"  identity FROM pgroll.column_copies "
-									"WHERE schema = $1::name AND migration = $2 "
-									"ORDER BY relid, new_attnum",
-									schema, migration);
+	List	   *objects = saved->objects;
+	List	   *copies = saved->copies;
 	ListCell   *lc;
+
+	check_copies_present(saved);
+
+	/*
+	 * A copy takes the name of the constraint it stands for, as that is
+	 * now: a rename_constraint of the same migration has renamed it.
+	 */
+	foreach(lc, objects)
+	{
+		char	  **o = lfirst(lc);
+		char	   *current = o[6] ? get_constraint_name((Oid) strtoul(o[6], NULL, 10)) : NULL;
+
+		if (current != NULL)
+			o[3] = current;
+	}
 
 	/* foreign keys of other tables on the old column, and sequences it owns */
 	foreach(lc, objects)
@@ -1169,19 +1240,18 @@ column_copies_incomplete(const char *schema, const char *migration)
 
 /* Drop the copies with everything on them (copies of foreign keys elsewhere too) */
 void
-column_copies_rollback(const char *schema, const char *migration)
+column_copies_rollback(SavedCopies *saved)
 {
 	ListCell   *lc;
 
-	foreach(lc, owner_rows("SELECT relid, new_attnum FROM pgroll.column_copies "
-						   "WHERE schema = $1::name AND migration = $2", schema, migration))
+	foreach(lc, saved->copies)
 	{
 		char	  **c = lfirst(lc);
-		Oid			relid = (Oid) strtoul(c[0], NULL, 10);
-		char	   *attname = get_attname(relid, (AttrNumber) atoi(c[1]), true);
 
-		if (attname != NULL)
+		/* a copy already gone has nothing left to drop */
+		if (c[2] != NULL)
 			pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s CASCADE",
-						pgroll_relation_name(relid), quote_identifier(attname));
+						pgroll_relation_name((Oid) strtoul(c[0], NULL, 10)),
+						quote_identifier(c[7]));
 	}
 }

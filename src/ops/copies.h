@@ -79,15 +79,31 @@ extern void column_copies_finish(OpContext *ctx);
 /* At the end of start: persist the copies (pgroll.column_copies) */
 extern void column_copies_save(SyncPlan *plan, const char *schema, const char *migration);
 
+/*
+ * What start recorded about the migration's copies (pgroll.column_copies,
+ * copied_objects), loaded before complete or rollback changes anything.
+ * Rows as text: copies (relid, old attnum, new attnum, name, not_null,
+ * identity, old column, new column; an attnum is NULL when its column is
+ * gone) and objects (kind, relid, copy name, original, original relid,
+ * clause, the OID of the constraint the copy stands for).
+ */
+typedef struct SavedCopies
+{
+	List	   *copies;
+	List	   *objects;
+} SavedCopies;
+
+extern SavedCopies *column_copies_load(const char *schema, const char *migration);
+
 /* At complete: swap every copy in; at rollback: drop the copies */
-extern void column_copies_complete(const char *schema, const char *migration);
+extern void column_copies_complete(SavedCopies *saved);
 
 /*
  * The first copied constraint or index that is missing or not yet valid,
  * as a phrase for complete's refusal; NULL when every one is in place.
  */
 extern char *column_copies_incomplete(const char *schema, const char *migration);
-extern void column_copies_rollback(const char *schema, const char *migration);
+extern void column_copies_rollback(SavedCopies *saved);
 
 /*
  * The scope "up" expressions see: the old version's values, i.e. a copied

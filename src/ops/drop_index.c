@@ -43,6 +43,7 @@ drop_index_start(PgrollOperation *op, OpContext *ctx)
 				if (ctx->execute)
 				{
 					ctx->state->objid = get_relname_relid(name, ctx->nspid);
+					ctx->state->objkind = OPERATION_OBJECT_INDEX;
 					if (!OidIsValid(ctx->state->objid) ||
 						get_rel_relkind(ctx->state->objid) != RELKIND_INDEX)
 						ereport(ERROR,

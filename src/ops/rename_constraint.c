@@ -56,6 +56,7 @@ rename_constraint_start(PgrollOperation *op, OpContext *ctx)
 		{
 			ctx->state->relid = table->relid;
 			ctx->state->objid = get_relation_constraint_oid(table->relid, rc->from, false);
+			ctx->state->objkind = OPERATION_OBJECT_CONSTRAINT;
 		}
 	}
 

@@ -111,6 +111,7 @@ set_replica_identity_start(PgrollOperation *op, OpContext *ctx)
 
 	ctx->state->relid = op_table_relid(ctx, table);
 	ctx->state->saved = psprintf("%c", replica_identity_kind(table->relid));
+	ctx->state->objkind = OPERATION_OBJECT_INDEX;
 	ctx->state->objid = replica_identity_kind(table->relid) == REPLICA_IDENTITY_INDEX ?
 		replica_identity_index(table->relid) : InvalidOid;
 	apply_identity(table->relid, kind, ri->index);
