@@ -113,7 +113,7 @@ SELECT is(pg_temp.try($$SELECT pgroll.start('{"operations": [
 RESET pgroll.backfill_batch_size;
 CALL pgroll.wait('priv_app', '30 seconds');
 SELECT is((SELECT string_agg(j, ', ' ORDER BY j) FROM (
-              SELECT DISTINCT format('%s/%s/%s', kind, roleid::regrole, state) AS j
+              SELECT DISTINCT format('%s/%s/%s', kind, role, state) AS j
                 FROM pgroll.jobs WHERE schema = 'priv_app' AND migration = '01_who') s),
           'backfill/priv_owner/done, statement/priv_owner/done',
           'the worker''s jobs (backfill, validation, index build) are queued for priv_owner and done');
@@ -138,7 +138,7 @@ SELECT is(pg_temp.try($$SELECT pgroll.start('{"operations": [
 CALL pgroll.wait('priv_app', '30 seconds');
 SELECT is(pg_temp.try($$SELECT pgroll.rollback('priv_app')$$), '02_idx', 'priv_owner rolls it back');
 CALL pgroll.wait('priv_app', '30 seconds');
-SELECT is((SELECT string_agg(format('%s/%s/%s', phase, roleid::regrole, state), ', ' ORDER BY id)
+SELECT is((SELECT string_agg(format('%s/%s/%s', phase, role, state), ', ' ORDER BY id)
              FROM pgroll.jobs WHERE schema = 'priv_app' AND migration = '02_idx')
           || ' index=' || coalesce(to_regclass('priv_app.items_grp_idx')::text, 'gone'),
           'start/priv_owner/done, rollback/priv_owner/done index=gone',
@@ -288,9 +288,9 @@ SELECT is(concat_ws(' ',
     pg_temp.sqlstate_of($$TRUNCATE pgroll.migrations CASCADE$$)),
     '42501 42501 42501 42501', 'pgroll.migrations: INSERT, UPDATE, DELETE, TRUNCATE refused');
 SELECT is(concat_ws(' ',
-    pg_temp.sqlstate_of($$INSERT INTO pgroll.jobs (schema, migration, phase, kind, description, command, roleid)
-                          VALUES ('priv_app', '01_who', 'start', 'statement', 'x', 'ALTER ROLE priv_owner SUPERUSER', 10)$$),
-    pg_temp.sqlstate_of($$UPDATE pgroll.jobs SET roleid = 10, state = 'queued' WHERE schema = 'priv_app'$$),
+    pg_temp.sqlstate_of($$INSERT INTO pgroll.jobs (schema, migration, phase, kind, description, command, role)
+                          VALUES ('priv_app', '01_who', 'start', 'statement', 'x', 'ALTER ROLE priv_owner SUPERUSER', 'postgres')$$),
+    pg_temp.sqlstate_of($$UPDATE pgroll.jobs SET role = 'postgres', state = 'queued' WHERE schema = 'priv_app'$$),
     pg_temp.sqlstate_of($$DELETE FROM pgroll.jobs WHERE schema = 'priv_app'$$),
     pg_temp.sqlstate_of($$TRUNCATE pgroll.jobs$$)),
     '42501 42501 42501 42501', 'pgroll.jobs: INSERT (a job as the superuser), UPDATE, DELETE, TRUNCATE refused');
@@ -302,8 +302,8 @@ SELECT is(concat_ws(' ',
     pg_temp.sqlstate_of($$TRUNCATE pgroll.operation_state$$)),
     '42501 42501 42501 42501', 'pgroll.operation_state: INSERT, UPDATE, DELETE, TRUNCATE refused');
 SELECT is(concat_ws(' ',
-    pg_temp.sqlstate_of($$INSERT INTO pgroll.column_copies (schema, migration, relid, old_attnum, new_attnum, name, not_null)
-                          VALUES ('priv_app', '01_who', 1259, 1, 2, 'x', false)$$),
+    pg_temp.sqlstate_of($$INSERT INTO pgroll.column_copies (schema, migration, relid, old_column, new_column, name, not_null)
+                          VALUES ('priv_app', '01_who', 1259, 'relname', 'relkind', 'x', false)$$),
     pg_temp.sqlstate_of($$UPDATE pgroll.column_copies SET relid = 1259$$),
     pg_temp.sqlstate_of($$DELETE FROM pgroll.column_copies$$),
     pg_temp.sqlstate_of($$INSERT INTO pgroll.copied_objects (schema, migration, relid, kind, copy_name, original)
