@@ -22,6 +22,7 @@ OBJS = \
 	src/triggers.o \
 	src/writer.o \
 	src/retired.o \
+	src/drop_guard.o \
 	src/jobs.o \
 	src/worker.o \
 	src/toplevel.o \

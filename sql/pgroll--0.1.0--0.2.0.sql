@@ -275,3 +275,17 @@ GRANT SELECT ON SEQUENCE pgroll.jobs_id_seq, pgroll.copied_objects_position_seq,
  * new migration's parent the latest one.
  */
 ALTER TABLE pgroll.migrations DROP CONSTRAINT migrations_schema_parent_fkey;
+
+/*
+ * DROP EXTENSION pgroll (or DROP SCHEMA pgroll) while a migration is
+ * active is refused: the migrated tables would keep NOT VALID checks,
+ * backfill markers and column copies that nothing could remove.
+ */
+CREATE FUNCTION pgroll.drop_guard()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'pgroll_drop_guard'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER pgroll_drop_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+    EXECUTE FUNCTION pgroll.drop_guard();
