@@ -25,6 +25,7 @@ OBJS = \
 	src/drop_guard.o \
 	src/jobs.o \
 	src/worker.o \
+	src/slots.o \
 	src/toplevel.o \
 	src/backfill.o \
 	src/wait.o \

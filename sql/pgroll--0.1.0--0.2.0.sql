@@ -45,6 +45,15 @@ GRANT SELECT ON pgroll.skipped_objects TO PUBLIC;
 /*
  * status() gains a column: what the active migration did not carry over.
  */
+/*
+ * The schema's worker could not start for want of a free background
+ * worker slot; the launcher starts it as soon as one is free.
+ */
+CREATE FUNCTION pgroll.waiting_for_worker_slot(schema text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pgroll_waiting_for_worker_slot'
+LANGUAGE C STRICT VOLATILE;
+
 DROP FUNCTION pgroll.status(text);
 CREATE FUNCTION pgroll.status(schemaname text DEFAULT 'public',
                               OUT schema text, OUT version text,
@@ -80,12 +89,16 @@ AS $$
                 WHEN NOT m.done THEN 'ready'
                 ELSE 'complete' END,
            m.name,
-           (SELECT string_agg(format('%s: %s%s', description, state,
-                   CASE WHEN kind = 'backfill' THEN format(' (%s of ~%s rows)', rows_done,
-                                                           greatest(rows_total, rows_done))
-                        ELSE '' END
-                   || CASE WHEN state = 'failed' THEN ': ' || error ELSE '' END), '; ' ORDER BY id)
-            FROM j),
+           nullif(concat(
+               CASE WHEN EXISTS (SELECT 1 FROM j WHERE state IN ('queued', 'running'))
+                         AND pgroll.waiting_for_worker_slot($1)
+                    THEN 'waiting for a free background worker slot (max_worker_processes); ' END,
+               (SELECT string_agg(format('%s: %s%s', description, state,
+                       CASE WHEN kind = 'backfill' THEN format(' (%s of ~%s rows)', rows_done,
+                                                               greatest(rows_total, rows_done))
+                            ELSE '' END
+                       || CASE WHEN state = 'failed' THEN ': ' || error ELSE '' END), '; ' ORDER BY id)
+                FROM j)), ''),
            (SELECT string_agg(format('%s: %s', s.object, s.reason), '; ' ORDER BY s.position)
             FROM pgroll.skipped_objects s
             WHERE s.schema = $1::name AND s.migration = m.name AND NOT m.done)

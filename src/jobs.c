@@ -194,14 +194,29 @@ jobs_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 			foreach(lc, launch_at_commit)
 			{
-				if (!worker_launch(MyDatabaseId, lfirst(lc)))
-					ereport(WARNING,
-							(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-							 errmsg("could not start a pgroll worker for schema \"%s\"",
-									(char *) lfirst(lc)),
-							 errdetail("The work stays queued."),
-							 errhint("Raise max_worker_processes, or run CALL pgroll.wait() "
-									 "to start the worker later.")));
+				switch (worker_start(MyDatabaseId, lfirst(lc)))
+				{
+					case WORKER_STARTED:
+						break;
+					case WORKER_DEFERRED:
+						ereport(WARNING,
+								(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+								 errmsg("no background worker slot is free for the pgroll worker "
+										"of schema \"%s\"", (char *) lfirst(lc)),
+								 errdetail("The work stays queued; the worker starts as soon as "
+										   "a slot is free, and pgroll.status() says it waits."),
+								 errhint("Raise max_worker_processes.")));
+						break;
+					case WORKER_NOT_STARTED:
+						ereport(WARNING,
+								(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+								 errmsg("could not start a pgroll worker for schema \"%s\"",
+										(char *) lfirst(lc)),
+								 errdetail("The work stays queued."),
+								 errhint("Raise max_worker_processes, or run CALL pgroll.wait() "
+										 "to start the worker later.")));
+						break;
+				}
 			}
 			list_free_deep(launch_at_commit);
 			launch_at_commit = NIL;

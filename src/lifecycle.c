@@ -41,6 +41,7 @@
 #include "subxact.h"
 #include "triggers.h"
 #include "versions.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(pgroll_start);
 PG_FUNCTION_INFO_V1(pgroll_complete);
@@ -491,6 +492,29 @@ check_complete_invariants(ActiveMigration *active, Oid nspid)
 }
 
 /*
+ * Work is unfinished and no worker runs it (a restored database, a worker
+ * that could not start): start one now, not at commit, since complete's
+ * refusal rolls the transaction back.  Returns what to add to the refusal.
+ */
+static const char *
+start_idle_worker(const char *schema)
+{
+	if (worker_is_running(schema))
+		return "";
+	switch (worker_start(MyDatabaseId, schema))
+	{
+		case WORKER_STARTED:
+			return "; no worker was running it, one has been started";
+		case WORKER_DEFERRED:
+			return "; no worker is running it, and none can start until a "
+				"background worker slot is free";
+		case WORKER_NOT_STARTED:
+			break;
+	}
+	return "; no worker is running it, and none could be started";
+}
+
+/*
  * pgroll.complete(schema text) returns text
  *
  * Contract: drop the previous version schema, run each operation's
@@ -526,7 +550,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration \"%s\" cannot complete yet", active->name),
-				 errdetail("%s.", blocking),
+				 errdetail("%s%s.", blocking, failed ? "" : start_idle_worker(schema)),
 				 failed ?
 				 errhint("Roll the migration back with pgroll.rollback().") :
 				 errhint("Wait for the work to finish, e.g. with CALL pgroll.wait('%s').",

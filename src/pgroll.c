@@ -19,6 +19,7 @@
 #include "faults.h"
 #include "jobs.h"
 #include "retired.h"
+#include "slots.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -92,5 +93,8 @@ _PG_init(void)
 
 	/* resuming work after a restart needs the launcher, so preloading */
 	if (process_shared_preload_libraries_in_progress)
+	{
+		slots_init();
 		worker_register_launcher();
+	}
 }

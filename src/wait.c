@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "slots.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(pgroll_wait);
@@ -135,7 +136,7 @@ pgroll_wait(PG_FUNCTION_ARGS)
 		}
 		/* a worker that could not be started at commit, or was lost */
 		if (stalled)
-			(void) worker_launch(MyDatabaseId, schema);
+			(void) worker_start(MyDatabaseId, schema);
 
 		if (GetCurrentTimestamp() >= deadline)
 			ereport(ERROR,
@@ -151,4 +152,19 @@ pgroll_wait(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(pgroll_waiting_for_worker_slot);
+
+/*
+ * pgroll.waiting_for_worker_slot(schema text) returns boolean: the
+ * schema's worker could not start for want of a free background worker
+ * slot, and the launcher starts it when one is free.
+ */
+Datum
+pgroll_waiting_for_worker_slot(PG_FUNCTION_ARGS)
+{
+	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_BOOL(slots_launch_deferred(MyDatabaseId, schema));
 }

@@ -58,6 +58,7 @@
 #include "backfill.h"
 #include "faults.h"
 #include "locks.h"
+#include "slots.h"
 #include "toplevel.h"
 #include "worker.h"
 
@@ -68,6 +69,15 @@
  * instead of running again.
  */
 #define MAX_WORKER_STOPS			3
+
+/*
+ * A schema worker that failed to connect this many times in a row (the
+ * postmaster restarts it each time) stops for good: its database is gone.
+ */
+#define MAX_CONNECT_ATTEMPTS		3
+
+/* The launcher retries deferred launches this often */
+#define PGROLL_DEFERRED_RETRY_MS	1000
 
 /* Passed in bgw_extra */
 typedef struct WorkerArgs
@@ -170,6 +180,16 @@ worker_launch(Oid dboid, const char *schema)
 	memcpy(worker.bgw_extra, &args, sizeof(args));
 
 	return RegisterDynamicBackgroundWorker(&worker, NULL);
+}
+
+WorkerStart
+worker_start(Oid dboid, const char *schema)
+{
+	if (worker_launch(dboid, schema))
+		return WORKER_STARTED;
+	if (slots_defer_launch(dboid, schema))
+		return WORKER_DEFERRED;
+	return WORKER_NOT_STARTED;
 }
 
 void
@@ -564,15 +584,31 @@ start_schema_workers(void)
 
 	foreach(lc, schemas)
 	{
-		if (!worker_launch(MyDatabaseId, lfirst(lc)))
-			ereport(WARNING,
-					(errmsg("could not start a pgroll worker for schema \"%s\"",
-							(char *) lfirst(lc)),
-					 errhint("Raise max_worker_processes.")));
-		else
-			elog(LOG, "pgroll: resuming unfinished work in schema \"%s\"",
-				 (char *) lfirst(lc));
+		switch (worker_start(MyDatabaseId, lfirst(lc)))
+		{
+			case WORKER_STARTED:
+				elog(LOG, "pgroll: resuming unfinished work in schema \"%s\"",
+					 (char *) lfirst(lc));
+				break;
+			case WORKER_DEFERRED:
+				elog(LOG, "pgroll: unfinished work in schema \"%s\" waits for a free worker slot",
+					 (char *) lfirst(lc));
+				break;
+			case WORKER_NOT_STARTED:
+				ereport(WARNING,
+						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+						 errmsg("could not start a pgroll worker for schema \"%s\"",
+								(char *) lfirst(lc)),
+						 errhint("Raise max_worker_processes.")));
+				break;
+		}
 	}
+}
+
+static void
+wake_launcher_at_exit(int code, Datum arg)
+{
+	slots_wake_launcher();
 }
 
 void
@@ -596,7 +632,24 @@ pgroll_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
+
+	/* restarted over and over without ever connecting: the database is gone */
+	if (args.schema[0] != '\0' &&
+		slots_connect_attempt(args.dboid, args.schema) > MAX_CONNECT_ATTEMPTS)
+	{
+		slots_reset_attempts(args.dboid, args.schema);
+		ereport(LOG,
+				(errmsg("pgroll worker for schema \"%s\" stops: it could not connect to "
+						"database %u %d times in a row", args.schema, args.dboid,
+						MAX_CONNECT_ATTEMPTS),
+				 errdetail("The database was dropped, or does not accept connections.")));
+		proc_exit(0);
+	}
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+	if (args.schema[0] != '\0')
+		slots_reset_attempts(args.dboid, args.schema);
+	/* this worker's slot frees up when it exits: a deferred launch may take it */
+	before_shmem_exit(wake_launcher_at_exit, (Datum) 0);
 	SetConfigOption("application_name", MyBgworkerEntry->bgw_name,
 					PGC_USERSET, PGC_S_SESSION);
 	/* the bookkeeping runs as superuser: no name may resolve to a user's object */
@@ -721,6 +774,7 @@ pgroll_launcher_main(Datum main_arg)
 {
 	ListCell   *lc;
 	int			starts;
+	TimestampTz stable_at;
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -728,6 +782,7 @@ pgroll_launcher_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	SetConfigOption("application_name", "pgroll launcher", PGC_USERSET, PGC_S_SESSION);
 	pgstat_report_appname("pgroll launcher");
+	slots_register_launcher();
 
 	starts = read_crash_starts() + 1;
 	write_crash_starts(starts);
@@ -772,15 +827,28 @@ pgroll_launcher_main(Datum main_arg)
 	}
 
 idle:
+	stable_at = GetCurrentTimestamp() + PGROLL_STABLE_MS * INT64CONST(1000);
 	for (;;)
 	{
-		int			rc;
+		bool		waiting;
+		long		timeout = -1;
+
+		/* launches that found no free slot, retried until one is */
+		waiting = slots_retry_deferred();
+		if (waiting)
+			timeout = PGROLL_DEFERRED_RETRY_MS;
+		if (starts > 0)
+		{
+			long		until_stable = Max(0, (stable_at - GetCurrentTimestamp()) / 1000);
+
+			timeout = timeout < 0 ? until_stable : Min(timeout, until_stable);
+		}
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
+						 (timeout >= 0 ? WL_TIMEOUT : 0), timeout, PG_WAIT_EXTENSION);
 
 		/* up a minute: the starts were no crash loop */
-		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
-					   (starts > 0 ? WL_TIMEOUT : 0),
-					   starts > 0 ? PGROLL_STABLE_MS : -1L, PG_WAIT_EXTENSION);
-		if ((rc & WL_TIMEOUT) && starts > 0)
+		if (starts > 0 && GetCurrentTimestamp() >= stable_at)
 		{
 			write_crash_starts(0);
 			starts = 0;

@@ -39,6 +39,17 @@ typedef struct WorkerJob
  */
 extern bool worker_launch(Oid dboid, const char *schema);
 
+/* What worker_start did */
+typedef enum WorkerStart
+{
+	WORKER_STARTED,
+	WORKER_DEFERRED,			/* no free slot: the launcher starts it when one is */
+	WORKER_NOT_STARTED			/* no free slot, and it could not be deferred */
+} WorkerStart;
+
+/* Start the schema's worker, or have the launcher start it when a slot is free */
+extern WorkerStart worker_start(Oid dboid, const char *schema);
+
 /* bgw_type of the per-schema workers, as pg_stat_activity.backend_type shows it */
 #define PGROLL_WORKER_TYPE "pgroll worker"
 

@@ -1,0 +1,285 @@
+/*-------------------------------------------------------------------------
+ *
+ * slots.c
+ *	  Shared memory of the workers: launches waiting for a free background
+ *	  worker slot, and the connection attempts of restarted workers.
+ *
+ * A session that queued work starts the schema's worker when it commits;
+ * with every background worker slot taken (max_worker_processes) that
+ * start fails.  The launch is then kept here, and the launcher retries it
+ * every second and whenever a pgroll worker exits, until a slot is free,
+ * so the work starts without anyone calling pgroll.wait().
+ *
+ * A schema worker that is killed is started again by the postmaster.  If
+ * its database was dropped meanwhile (DROP DATABASE ... WITH (FORCE)
+ * terminates it), every restart would fail to connect, forever.  So each
+ * worker counts its connection attempts here before connecting, and after
+ * MAX_CONNECT_ATTEMPTS in a row without a connection it exits for good.
+ *
+ * src/slots.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/syscache.h"
+
+#include "slots.h"
+#include "worker.h"
+
+#define MAX_ENTRIES		64
+
+typedef struct SlotEntry
+{
+	Oid			dboid;			/* InvalidOid: the entry is free */
+	char		schema[NAMEDATALEN];
+	bool		deferred;		/* a launch waits for a slot */
+	int			connect_attempts;	/* in a row, without a connection */
+} SlotEntry;
+
+typedef struct SlotsShared
+{
+	slock_t		mutex;
+	int			launcher_procno;	/* -1: no launcher */
+	int			ndeferred;
+	SlotEntry	entries[MAX_ENTRIES];
+} SlotsShared;
+
+static SlotsShared *shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+slots_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(SlotsShared)));
+}
+
+static void
+slots_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = ShmemInitStruct("pgroll worker slots", sizeof(SlotsShared), &found);
+	if (!found)
+	{
+		memset(shared, 0, sizeof(SlotsShared));
+		SpinLockInit(&shared->mutex);
+		shared->launcher_procno = -1;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+slots_init(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = slots_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = slots_shmem_startup;
+}
+
+/* The entry of (dboid, schema), made if create; NULL if none.  Under mutex. */
+static SlotEntry *
+find_entry(Oid dboid, const char *schema, bool create)
+{
+	SlotEntry  *free_entry = NULL;
+
+	for (int i = 0; i < MAX_ENTRIES; i++)
+	{
+		SlotEntry  *e = &shared->entries[i];
+
+		if (e->dboid == dboid && strcmp(e->schema, schema) == 0)
+			return e;
+		if (e->dboid == InvalidOid && free_entry == NULL)
+			free_entry = e;
+	}
+	if (!create || free_entry == NULL)
+		return NULL;
+	free_entry->dboid = dboid;
+	strlcpy(free_entry->schema, schema, NAMEDATALEN);
+	free_entry->deferred = false;
+	free_entry->connect_attempts = 0;
+	return free_entry;
+}
+
+/* Free an entry that holds nothing any more.  Under mutex. */
+static void
+release_if_unused(SlotEntry *e)
+{
+	if (!e->deferred && e->connect_attempts == 0)
+		e->dboid = InvalidOid;
+}
+
+static void
+wake_launcher_locked(void)
+{
+	if (shared->launcher_procno >= 0)
+		SetLatch(&ProcGlobal->allProcs[shared->launcher_procno].procLatch);
+}
+
+bool
+slots_defer_launch(Oid dboid, const char *schema)
+{
+	SlotEntry  *e;
+
+	if (shared == NULL)
+		return false;
+	SpinLockAcquire(&shared->mutex);
+	e = find_entry(dboid, schema, true);
+	if (e != NULL && !e->deferred)
+	{
+		e->deferred = true;
+		shared->ndeferred++;
+	}
+	if (e != NULL)
+		wake_launcher_locked();
+	SpinLockRelease(&shared->mutex);
+	return e != NULL;
+}
+
+bool
+slots_launch_deferred(Oid dboid, const char *schema)
+{
+	SlotEntry  *e;
+	bool		deferred;
+
+	if (shared == NULL)
+		return false;
+	SpinLockAcquire(&shared->mutex);
+	e = find_entry(dboid, schema, false);
+	deferred = e != NULL && e->deferred;
+	SpinLockRelease(&shared->mutex);
+	return deferred;
+}
+
+/* Does the database still exist?  (The launcher has no database.) */
+static bool
+database_exists(Oid dboid)
+{
+	bool		exists;
+
+	StartTransactionCommand();
+	exists = SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dboid));
+	CommitTransactionCommand();
+	return exists;
+}
+
+bool
+slots_retry_deferred(void)
+{
+	SlotEntry	pending[MAX_ENTRIES];
+	int			n = 0;
+	bool		waiting = false;
+
+	if (shared == NULL)
+		return false;
+
+	/* copied out: launching takes far longer than a spinlock may be held */
+	SpinLockAcquire(&shared->mutex);
+	for (int i = 0; i < MAX_ENTRIES; i++)
+	{
+		if (shared->entries[i].dboid != InvalidOid && shared->entries[i].deferred)
+			pending[n++] = shared->entries[i];
+	}
+	SpinLockRelease(&shared->mutex);
+
+	for (int i = 0; i < n; i++)
+	{
+		bool		gone = !database_exists(pending[i].dboid);
+		bool		started = !gone && worker_launch(pending[i].dboid, pending[i].schema);
+		SlotEntry  *e;
+
+		if (started)
+			elog(LOG, "pgroll launcher: started the deferred worker for schema \"%s\"",
+				 pending[i].schema);
+		SpinLockAcquire(&shared->mutex);
+		e = find_entry(pending[i].dboid, pending[i].schema, false);
+		if (e != NULL && e->deferred && (started || gone))
+		{
+			e->deferred = false;
+			shared->ndeferred--;
+			release_if_unused(e);
+		}
+		waiting |= e != NULL && e->deferred;
+		SpinLockRelease(&shared->mutex);
+	}
+	return waiting;
+}
+
+static void
+launcher_gone(int code, Datum arg)
+{
+	SpinLockAcquire(&shared->mutex);
+	if (shared->launcher_procno == MyProc->pgprocno)
+		shared->launcher_procno = -1;
+	SpinLockRelease(&shared->mutex);
+}
+
+void
+slots_register_launcher(void)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	shared->launcher_procno = MyProc->pgprocno;
+	SpinLockRelease(&shared->mutex);
+	on_shmem_exit(launcher_gone, (Datum) 0);
+}
+
+void
+slots_wake_launcher(void)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	if (shared->ndeferred > 0)
+		wake_launcher_locked();
+	SpinLockRelease(&shared->mutex);
+}
+
+int
+slots_connect_attempt(Oid dboid, const char *schema)
+{
+	SlotEntry  *e;
+	int			attempts = 0;
+
+	if (shared == NULL)
+		return 0;
+	SpinLockAcquire(&shared->mutex);
+	e = find_entry(dboid, schema, true);
+	if (e != NULL)
+		attempts = ++e->connect_attempts;
+	SpinLockRelease(&shared->mutex);
+	return attempts;
+}
+
+void
+slots_reset_attempts(Oid dboid, const char *schema)
+{
+	SlotEntry  *e;
+
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	e = find_entry(dboid, schema, false);
+	if (e != NULL)
+	{
+		e->connect_attempts = 0;
+		release_if_unused(e);
+	}
+	SpinLockRelease(&shared->mutex);
+}
