@@ -15,6 +15,13 @@ install_packages
 say "building pgroll"
 build_and_install
 
+# Before the shared cluster starts: it installs the released 0.1.0 library
+# for a while, which no running server may have loaded.
+say "test/upgrade/upgrade.sh"
+upgrade_log=$(mktemp)
+test/upgrade/upgrade.sh 2>&1 | tee "$upgrade_log" \
+    || echo "not ok - test/upgrade/upgrade.sh exited with an error" | tee -a "$upgrade_log"
+
 say "starting a throwaway cluster"
 trap stop_cluster EXIT
 start_cluster /tmp/pgroll-test-data 54321 pgroll_regress
@@ -37,6 +44,8 @@ say "isolation tests"
 
 say "pgTAP"
 pg_prove -v -d pgroll_tap test/pgtap/*.sql 2>&1 | tee "$log.tap" || true
+cat "$upgrade_log" >> "$log.tap"
+rm -f "$upgrade_log"
 
 # Scripts that restart or crash the server, and the conformance suite: each
 # prints TAP ("ok N - ..." / "not ok N - ..."); they get the cluster's

@@ -68,6 +68,30 @@ op_error_callback(void *arg)
  * start, complete and rollback change the schema: refuse at once, saying
  * why, in a read-only transaction and on a standby.
  */
+/*
+ * The library and pgroll's tables must be of one version: after a package
+ * upgrade (new library) and before ALTER EXTENSION pgroll UPDATE, the
+ * tables are still the old version's.
+ */
+static void
+require_catalog_version(const char *function)
+{
+	char	   *version = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgroll'", true, 1);
+	if (SPI_processed == 1)
+		version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (version != NULL && strcmp(version, PGROLL_CATALOG_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot run %s: pgroll %s is installed in this database, the library is %s",
+						function, version, PGROLL_CATALOG_VERSION),
+				 errhint("Run ALTER EXTENSION pgroll UPDATE.")));
+	SPI_finish();
+}
+
 static void
 require_writable(const char *function)
 {
@@ -82,6 +106,7 @@ require_writable(const char *function)
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot run %s in a read-only transaction", function),
 				 errdetail("A migration changes the schema.")));
+	require_catalog_version(function);
 }
 
 /*
