@@ -46,13 +46,15 @@ GRANT SELECT ON pgroll.skipped_objects TO PUBLIC;
  * status() gains a column: what the active migration did not carry over.
  */
 /*
- * The schema's worker could not start for want of a free background
- * worker slot; the launcher starts it as soon as one is free.
+ * Why the schema's queued work does not run, or NULL: no free background
+ * worker slot (the launcher starts the worker as soon as one is free), or
+ * the worker gave up after repeated failed starts.
  */
-CREATE FUNCTION pgroll.waiting_for_worker_slot(schema text)
-RETURNS boolean
-AS 'MODULE_PATHNAME', 'pgroll_waiting_for_worker_slot'
-LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION pgroll.worker_problem(schema text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_worker_problem'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 DROP FUNCTION pgroll.status(text);
 CREATE FUNCTION pgroll.status(schemaname text DEFAULT 'public',
@@ -91,8 +93,7 @@ AS $$
            m.name,
            nullif(concat(
                CASE WHEN EXISTS (SELECT 1 FROM j WHERE state IN ('queued', 'running'))
-                         AND pgroll.waiting_for_worker_slot($1)
-                    THEN 'waiting for a free background worker slot (max_worker_processes); ' END,
+                    THEN pgroll.worker_problem($1) || '; ' END,
                (SELECT string_agg(format('%s: %s%s', description, state,
                        CASE WHEN kind = 'backfill' THEN format(' (%s of ~%s rows)', rows_done,
                                                                greatest(rows_total, rows_done))
@@ -291,14 +292,59 @@ ALTER TABLE pgroll.migrations DROP CONSTRAINT migrations_schema_parent_fkey;
 
 /*
  * DROP EXTENSION pgroll (or DROP SCHEMA pgroll) while a migration is
- * active is refused: the migrated tables would keep NOT VALID checks,
- * backfill markers and column copies that nothing could remove.
+ * active or work is queued is refused: the migrated tables would keep NOT
+ * VALID checks, backfill markers and column copies that nothing could
+ * remove.  So is DROP SCHEMA of a schema with an active migration.
  */
 CREATE FUNCTION pgroll.drop_guard()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'pgroll_drop_guard'
-LANGUAGE C;
+LANGUAGE C
+SET search_path = pg_catalog, pg_temp;
 
 CREATE EVENT TRIGGER pgroll_drop_guard ON ddl_command_start
     WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
     EXECUTE FUNCTION pgroll.drop_guard();
+-- replica mode (session_replication_role) must not skip it
+ALTER EVENT TRIGGER pgroll_drop_guard ENABLE ALWAYS;
+
+/*
+ * A version's view over a table without row-level security runs with its
+ * owner's rights on the table (security_invoker = false), so that roles
+ * with grants on some columns only can use it.  Should the table get
+ * row-level security later, or another owner, its views switch to
+ * security_invoker: the policies then filter as the client, never as the
+ * view's owner.
+ */
+CREATE FUNCTION pgroll.views_follow_table()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v regclass;
+BEGIN
+    FOR v IN
+        SELECT DISTINCT vc.oid::regclass
+        FROM pg_event_trigger_ddl_commands() cmd
+        JOIN pg_class t ON cmd.classid = 'pg_class'::regclass AND t.oid = cmd.objid
+        JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid
+                        AND d.classid = 'pg_rewrite'::regclass
+        JOIN pg_rewrite r ON r.oid = d.objid
+        JOIN pg_class vc ON vc.oid = r.ev_class AND vc.relkind = 'v'
+        JOIN pg_namespace n ON n.oid = vc.relnamespace
+        WHERE 'security_invoker=false' = ANY (vc.reloptions)
+          AND (t.relrowsecurity OR NOT pg_has_role(vc.relowner, t.relowner, 'USAGE'))
+          AND n.nspname IN (SELECT m.schema || '_' || coalesce(m.migration ->> 'version_schema', m.name)
+                            FROM pgroll.migrations m)
+    LOOP
+        EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', v);
+    END LOOP;
+END
+$$;
+
+CREATE EVENT TRIGGER pgroll_views_follow_table ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION pgroll.views_follow_table();
+ALTER EVENT TRIGGER pgroll_views_follow_table ENABLE ALWAYS;

@@ -932,7 +932,8 @@ parse_create_table(JsonbContainer *obj, const DocPath *path,
 	check_keys(obj, path, keys);
 	ct->name = get_string(obj, "name", path, F_REQUIRED | F_IDENT);
 
-	arr = get_array(obj, "columns", path, F_REQUIRED | F_NONEMPTY);
+	/* PostgreSQL allows a table without columns, and so does pgroll */
+	arr = get_array(obj, "columns", path, F_REQUIRED);
 	for (int i = 0; i < JsonContainerSize(arr); i++)
 	{
 		DocPath		elem = {&cols_path, NULL, i};

@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 
 #include "backfill.h"
+#include "ddl.h"
 #include "document.h"
 #include "faults.h"
 #include "history.h"
@@ -38,6 +39,7 @@
 #include "model.h"
 #include "ops/copies.h"
 #include "ops/ops.h"
+#include "privileges.h"
 #include "subxact.h"
 #include "triggers.h"
 #include "versions.h"
@@ -174,6 +176,7 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 				 const char *name, bool execute, bool try_ddl, SyncPlan *sync)
 {
 	Model	   *model = model_load(schema, nspid);
+	bool		old_on_base = history_latest_version_schema(schema) == NULL;
 	ListCell   *lc;
 
 	foreach(lc, migration->operations)
@@ -193,6 +196,7 @@ start_operations(PgrollMigration *migration, const char *schema, Oid nspid,
 		ctx.model = model;
 		ctx.execute = execute;
 		ctx.try_ddl = try_ddl;
+		ctx.old_on_base = old_on_base;
 		ctx.state = &state;
 		ctx.path = psprintf("operations[%d].%s", op->position,
 							pgroll_op_kind_name(op->kind));
@@ -296,6 +300,34 @@ check_worker_statements(SyncPlan *sync, const char *schema)
 }
 
 /*
+ * Open the new version to the roles that can use the base schema: USAGE
+ * on the version schema (its views have the tables' grants already).
+ * With a backfill, only once it is done (a job queued after it), so that
+ * no application role reads a column the backfill has not filled yet.
+ */
+static void
+open_version(SyncPlan *sync, const char *schema, Oid nspid, const char *migration,
+			 const char *version_schema)
+{
+	char	   *usage = privileges_schema_usage_sql(nspid, version_schema);
+	ListCell   *lc;
+
+	if (usage == NULL)
+		return;
+	foreach(lc, sync->tables)
+	{
+		if (((TableSync *) lfirst(lc))->backfill)
+		{
+			jobs_enqueue_statement(schema, migration, "start",
+								   "open the version to the base schema's users",
+								   usage, NULL);
+			return;
+		}
+	}
+	pgroll_ddl(usage);
+}
+
+/*
  * pgroll.start(migration jsonb, name text, schema text) returns text
  *
  * Expand: record the migration, run each operation's expand DDL, and
@@ -382,6 +414,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	versions_create(model, version_schema);
 	sync_install(&sync, schema, name, version_schema, old_version_schema,
 				 migration->version_schema ? migration->version_schema : name);
+	open_version(&sync, schema, nspid, name, version_schema);
 	column_copies_save(&sync, schema, name);
 	CommandCounterIncrement();
 	check_worker_statements(&sync, schema);
@@ -558,6 +591,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	bool		refresh;
 	OperationState **states;
 	SavedCopies *copies;
+	Model	   *model;
 	MemoryContext caller;
 	text	   *result;
 
@@ -600,14 +634,21 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	refresh = finish_operations(active, schema, nspid, true, states);
 	column_copies_complete(copies);
 	CommandCounterIncrement();
-	if (refresh)
+	model = model_load(schema, nspid);
+	if (refresh || !versions_complete(model, active->version_schema))
 	{
-		/* raw SQL changed the schema: the new version shows it as it is */
-		Model	   *model = model_load(schema, nspid);
+		/*
+		 * Raw SQL changed the schema, or views of the new version were
+		 * dropped by hand: the new version shows the schema as it is.
+		 */
+		char	   *usage;
 
 		versions_drop(active->version_schema);
 		CommandCounterIncrement();
 		versions_create(model, active->version_schema);
+		usage = privileges_schema_usage_sql(nspid, active->version_schema);
+		if (usage != NULL)
+			pgroll_ddl(usage);
 	}
 
 	history_mark_done(schema, active->name);

@@ -25,7 +25,7 @@
 static const char *tables_query =
 "SELECT c.oid, c.relname, a.attname, "
 "       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
-"       a.atttypid, a.atttypmod "
+"       a.atttypid, a.atttypmod, a.attnotnull "
 "FROM pg_catalog.pg_class c "
 "LEFT JOIN pg_catalog.pg_attribute a "
 "       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
@@ -122,6 +122,8 @@ read_tables(Oid nspid, Oid relid)
 			c->type = spi_oid(i, 5);
 			c->typmod = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
 													SPI_tuptable->tupdesc, 6, &isnull));
+			c->not_null = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 7, &isnull));
 			t->columns = lappend(t->columns, c);
 		}
 	}

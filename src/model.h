@@ -27,6 +27,7 @@ typedef struct ModelColumn
 	char	   *physical;		/* physical column name */
 	bool		hidden;			/* dropped in the new version */
 	char	   *view_default;	/* default for the view's column, or NULL */
+	bool		not_null;		/* NOT NULL in the new version */
 	Oid			type;			/* the column's type in the new version */
 	int32		typmod;
 	char	   *source;			/* rewritten by this migration: the old

@@ -2,7 +2,7 @@
  *
  * slots.c
  *	  Shared memory of the workers: launches waiting for a free background
- *	  worker slot, and the connection attempts of restarted workers.
+ *	  worker slot, and the starts of workers that get nothing done.
  *
  * A session that queued work starts the schema's worker when it commits;
  * with every background worker slot taken (max_worker_processes) that
@@ -10,11 +10,16 @@
  * every second and whenever a pgroll worker exits, until a slot is free,
  * so the work starts without anyone calling pgroll.wait().
  *
- * A schema worker that is killed is started again by the postmaster.  If
- * its database was dropped meanwhile (DROP DATABASE ... WITH (FORCE)
- * terminates it), every restart would fail to connect, forever.  So each
- * worker counts its connection attempts here before connecting, and after
- * MAX_CONNECT_ATTEMPTS in a row without a connection it exits for good.
+ * A schema worker that fails is started again by the postmaster.  If it
+ * fails before it gets anything done, every restart would fail the same
+ * way, forever: its database was dropped (DROP DATABASE ... WITH (FORCE)
+ * terminates it, and no restart can connect), or a setting of the database
+ * or role stops its bookkeeping.  So each start of a schema's worker is
+ * counted here, the count goes back to zero when a worker of the schema
+ * finishes a job or runs out of work, and after a few starts in a row
+ * without that the worker gives up for good (the caller says so).
+ * Whoever starts the worker by hand (CALL pgroll.wait(), complete) starts
+ * the count afresh.
  *
  * src/slots.c
  *
@@ -42,7 +47,8 @@ typedef struct SlotEntry
 	Oid			dboid;			/* InvalidOid: the entry is free */
 	char		schema[NAMEDATALEN];
 	bool		deferred;		/* a launch waits for a slot */
-	int			connect_attempts;	/* in a row, without a connection */
+	int			failed_starts;	/* starts in a row without progress */
+	bool		gave_up;		/* a worker gave up after too many */
 } SlotEntry;
 
 typedef struct SlotsShared
@@ -112,7 +118,8 @@ find_entry(Oid dboid, const char *schema, bool create)
 	free_entry->dboid = dboid;
 	strlcpy(free_entry->schema, schema, NAMEDATALEN);
 	free_entry->deferred = false;
-	free_entry->connect_attempts = 0;
+	free_entry->failed_starts = 0;
+	free_entry->gave_up = false;
 	return free_entry;
 }
 
@@ -120,7 +127,7 @@ find_entry(Oid dboid, const char *schema, bool create)
 static void
 release_if_unused(SlotEntry *e)
 {
-	if (!e->deferred && e->connect_attempts == 0)
+	if (!e->deferred && e->failed_starts == 0 && !e->gave_up)
 		e->dboid = InvalidOid;
 }
 
@@ -252,34 +259,63 @@ slots_wake_launcher(void)
 }
 
 int
-slots_connect_attempt(Oid dboid, const char *schema)
+slots_worker_starts(Oid dboid, const char *schema)
 {
 	SlotEntry  *e;
-	int			attempts = 0;
+	int			starts = 0;
 
 	if (shared == NULL)
 		return 0;
 	SpinLockAcquire(&shared->mutex);
 	e = find_entry(dboid, schema, true);
 	if (e != NULL)
-		attempts = ++e->connect_attempts;
+		starts = ++e->failed_starts;
 	SpinLockRelease(&shared->mutex);
-	return attempts;
+	return starts;
 }
 
-void
-slots_reset_attempts(Oid dboid, const char *schema)
+/* Set the schema's count, and whether its worker gave up */
+static void
+set_failed_starts(Oid dboid, const char *schema, int failed_starts, bool gave_up)
 {
 	SlotEntry  *e;
 
 	if (shared == NULL)
 		return;
 	SpinLockAcquire(&shared->mutex);
-	e = find_entry(dboid, schema, false);
+	e = find_entry(dboid, schema, gave_up);
 	if (e != NULL)
 	{
-		e->connect_attempts = 0;
+		e->failed_starts = failed_starts;
+		e->gave_up = gave_up;
 		release_if_unused(e);
 	}
 	SpinLockRelease(&shared->mutex);
+}
+
+void
+slots_worker_progressed(Oid dboid, const char *schema)
+{
+	set_failed_starts(dboid, schema, 0, false);
+}
+
+void
+slots_worker_gives_up(Oid dboid, const char *schema)
+{
+	set_failed_starts(dboid, schema, 0, true);
+}
+
+bool
+slots_worker_gave_up(Oid dboid, const char *schema)
+{
+	SlotEntry  *e;
+	bool		gave_up;
+
+	if (shared == NULL)
+		return false;
+	SpinLockAcquire(&shared->mutex);
+	e = find_entry(dboid, schema, false);
+	gave_up = e != NULL && e->gave_up;
+	SpinLockRelease(&shared->mutex);
+	return gave_up;
 }

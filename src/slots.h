@@ -2,7 +2,7 @@
  *
  * slots.h
  *	  Shared memory of the workers: launches waiting for a free background
- *	  worker slot, and the connection attempts of restarted workers.
+ *	  worker slot, and the starts of workers that get nothing done.
  *
  * Only when pgroll is preloaded (shared_preload_libraries); without it
  * every function here reports that it has nothing (false, 0).
@@ -43,14 +43,21 @@ extern void slots_register_launcher(void);
 extern void slots_wake_launcher(void);
 
 /*
- * A schema worker is about to connect to its database: count the attempt
- * and return how many there were in a row without a connection (the
- * postmaster restarts a worker that fails to connect, e.g. because its
- * database was dropped).  0 when not preloaded.
+ * A schema worker starts: count it and return how many starts there were
+ * in a row without progress, this one included (0 when not preloaded).
  */
-extern int	slots_connect_attempt(Oid dboid, const char *schema);
+extern int	slots_worker_starts(Oid dboid, const char *schema);
 
-/* The worker connected, or gives up: its attempts start again from zero */
-extern void slots_reset_attempts(Oid dboid, const char *schema);
+/*
+ * A worker of the schema finished a job or ran out of work; or someone
+ * starts it by hand: the count starts again from zero.
+ */
+extern void slots_worker_progressed(Oid dboid, const char *schema);
+
+/* The worker gives up after too many starts without progress */
+extern void slots_worker_gives_up(Oid dboid, const char *schema);
+
+/* Did the schema's worker give up (and nobody started it since)? */
+extern bool slots_worker_gave_up(Oid dboid, const char *schema);
 
 #endif							/* PGROLL_SLOTS_H */

@@ -382,7 +382,12 @@ read_rules(Trigger *trigger, Relation rel, volatile int *pos, int nrules)
 		target = arg_str(trigger, pos);
 		ra->target = get_attnum(relid, target);
 		if (ra->target == InvalidAttrNumber)
-			elog(ERROR, "pgroll sync trigger: column \"%s\" not found", target);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("column \"%s\" of table %s, which pgroll's sync trigger writes, "
+							"no longer exists", target, pgroll_relation_name(relid)),
+					 errhint("It was renamed or dropped while a migration was active; "
+							 "roll the migration back with pgroll.rollback().")));
 		att = TupleDescAttr(RelationGetDescr(rel), ra->target - 1);
 
 		nstages = arg_int(trigger, pos);
@@ -410,8 +415,15 @@ read_rules(Trigger *trigger, Relation rel, volatile int *pos, int nrules)
 		for (int j = 0; j < nscope; j++)
 		{
 			char	   *name = arg_str(trigger, pos);
+			char	   *physical = arg_str(trigger, pos);
 
-			ra->scope = expr_scope_add(ra->scope, relid, arg_str(trigger, pos), name);
+			/*
+			 * A column renamed or dropped by hand since start is left out:
+			 * an expression that uses it fails to compile, naming it; one
+			 * that does not is unaffected.
+			 */
+			if (get_attnum(relid, physical) != InvalidAttrNumber)
+				ra->scope = expr_scope_add(ra->scope, relid, physical, name);
 		}
 		rules = lappend(rules, ra);
 	}

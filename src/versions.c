@@ -6,9 +6,16 @@
  * A version schema holds one view per table of the schema, as the version
  * names it: columns in table order under their logical names, columns
  * dropped in the version left out, pgroll's _pgroll_* columns never shown.
- * Views are security_invoker, so row-level security and privileges are
- * checked against the client, and carry the column defaults, so an insert
- * through a view behaves as an insert into the table.  Views bind to the
+ * A view over a table with row-level security is security_invoker, so the
+ * policies filter as the client; PostgreSQL then also checks the client's
+ * privileges on every column of the table the view shows, so a role with
+ * grants on some columns only cannot use it.  Any other view runs with its
+ * owner's rights on the table (the migrating role, who owns the table),
+ * as pgroll's views do, and the client's privileges are checked on the
+ * view, which has the table's grants (privileges.c).  A view over a table
+ * the migrating role does not own is security_invoker too.  Views carry
+ * the column defaults, so an insert through a view behaves as an insert
+ * into the table.  Views bind to the
  * table by OID: later renames of the table or its columns keep them valid.
  *
  * src/versions.c
@@ -17,13 +24,22 @@
  */
 #include "pgroll.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "ddl.h"
 #include "fragments.h"
+#include "privileges.h"
 #include "versions.h"
 
 char *
@@ -41,6 +57,52 @@ versions_schema_name(const char *schema, const char *version)
 	return name;
 }
 
+/* The view gets the table's grants, a column's under the version's name */
+static void
+grant_like_table(ModelTable *table, const char *view)
+{
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(table->relid))
+		return;
+	foreach(lc, table->columns)
+	{
+		ModelColumn *c = lfirst(lc);
+		ViewColumnGrant *grant;
+
+		if (c->hidden)
+			continue;
+		grant = palloc(sizeof(ViewColumnGrant));
+		grant->view_column = c->name;
+		/* a copy has the grants of the column it copies */
+		grant->table_attnum = get_attnum(table->relid, c->source ? c->source : c->physical);
+		if (grant->table_attnum != InvalidAttrNumber)
+			columns = lappend(columns, grant);
+	}
+	privileges_grant_view(table->relid, view, columns);
+}
+
+static List *version_views(const char *version_schema);
+
+/* See the header comment: which views check the client's rights on the table */
+static bool
+view_is_invoker(ModelTable *table)
+{
+	HeapTuple	tuple;
+	bool		invoker;
+
+	if (!OidIsValid(table->relid))
+		return false;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(table->relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", table->relid);
+	invoker = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity ||
+		!has_privs_of_role(GetUserId(), ((Form_pg_class) GETSTRUCT(tuple))->relowner);
+	ReleaseSysCache(tuple);
+	return invoker;
+}
+
 static void
 create_view(Model *model, ModelTable *table, const char *version_schema)
 {
@@ -50,8 +112,8 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 	ListCell   *lc;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE VIEW %s WITH (security_invoker = true) AS SELECT ",
-					 view);
+	appendStringInfo(&sql, "CREATE VIEW %s WITH (security_invoker = %s) AS SELECT ",
+					 view, view_is_invoker(table) ? "true" : "false");
 	foreach(lc, table->columns)
 	{
 		ModelColumn *c = lfirst(lc);
@@ -76,6 +138,29 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 					view, quote_identifier(c->name), fragment_expression_sql(c->view_default));
 	}
 	pfree(sql.data);
+	grant_like_table(table, view);
+}
+
+bool
+versions_complete(Model *model, const char *version_schema)
+{
+	List	   *views = version_views(version_schema);
+	ListCell   *lc;
+
+	foreach(lc, model->tables)
+	{
+		ModelTable *t = lfirst(lc);
+		ListCell   *lv;
+		bool		found = false;
+
+		if (t->hidden)
+			continue;
+		foreach(lv, views)
+			found |= strcmp(lfirst(lv), t->name) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
 }
 
 void
@@ -93,19 +178,14 @@ versions_create(Model *model, const char *version_schema)
 	}
 }
 
-/*
- * Views one at a time first: each DROP VIEW tries its lock without queueing
- * and waits out the clients' transactions holding it (see ddl.c), so new
- * queries through the old version never queue behind the drop.
- */
-static List *version_views(const char *version_schema);
 
 /*
- * pgroll's views in a version schema are the security_invoker ones (a view
- * a client creates there is taken for the client's, never dropped)
+ * pgroll's views in a version schema are those with security_invoker set,
+ * true or false (a view a client creates there is taken for the client's,
+ * never dropped)
  */
 #define PGROLL_VIEW_MARK \
-	"coalesce('security_invoker=true' OPERATOR(pg_catalog.=) ANY (c.reloptions), false)"
+	"coalesce(c.reloptions::pg_catalog.text OPERATOR(pg_catalog.~~) '%security_invoker=%', false)"
 
 /*
  * Objects in a version schema that pgroll did not put there (a table a
@@ -135,10 +215,59 @@ foreign_object(const char *version_schema)
 		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
 }
 
+/*
+ * A version schema belongs to the role that started its migration; the
+ * next migrations of the schema may be another role's (the owner of the
+ * migrated tables, say), and retiring or dropping an earlier version is
+ * part of completing them.  So that is done as the version schema's
+ * owner.  Returns the user to switch back to (restore_user).
+ */
+typedef struct SavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} SavedUser;
+
+static SavedUser
+act_as_version_owner(const char *version_schema)
+{
+	SavedUser	saved;
+	Oid			nspid = get_namespace_oid(version_schema, true);
+
+	GetUserIdAndSecContext(&saved.userid, &saved.sec_context);
+	if (OidIsValid(nspid))
+	{
+		HeapTuple	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			Oid			owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
+
+			ReleaseSysCache(tuple);
+			if (owner != saved.userid)
+				SetUserIdAndSecContext(owner, saved.sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		}
+	}
+	return saved;
+}
+
+/* An error on the way aborts the transaction, which restores the user too */
+static void
+restore_user(SavedUser saved)
+{
+	SetUserIdAndSecContext(saved.userid, saved.sec_context);
+}
+
+/*
+ * Views one at a time first: each DROP VIEW tries its lock without queueing
+ * and waits out the clients' transactions holding it (see ddl.c), so new
+ * queries through the old version never queue behind the drop.
+ */
 void
 versions_drop(const char *version_schema)
 {
 	char	   *foreign = foreign_object(version_schema);
+	SavedUser	saved;
 	ListCell   *lc;
 
 	/* never a client's object, and its data, dropped with the version */
@@ -150,9 +279,11 @@ versions_drop(const char *version_schema)
 				 errhint("Move it to another schema (ALTER ... SET SCHEMA) or drop it, then try again.")));
 
 	/* without CASCADE: a client's view over a version's view stops the drop */
+	saved = act_as_version_owner(version_schema);
 	foreach(lc, version_views(version_schema))
 		pgroll_ddlf("DROP VIEW IF EXISTS %s", pgroll_qualified(version_schema, lfirst(lc)));
 	pgroll_ddlf("DROP SCHEMA IF EXISTS %s", quote_identifier(version_schema));
+	restore_user(saved);
 }
 
 /* The views of a version schema, in creation order */
@@ -224,6 +355,7 @@ versions_retire(const char *version_schema, const char *successor)
 	List	   *definitions = NIL;
 	char	   *args = psprintf("%s, %s", pgroll_literal(version_schema),
 								pgroll_literal(successor));
+	SavedUser	saved;
 	ListCell   *lc;
 	ListCell   *ls;
 	ListCell   *ld;
@@ -239,6 +371,7 @@ versions_retire(const char *version_schema, const char *successor)
 	}
 
 	/* one at a time, under the lock discipline, as versions_drop does */
+	saved = act_as_version_owner(version_schema);
 	foreach(lc, views)
 		pgroll_ddlf("DROP VIEW %s", pgroll_qualified(version_schema, lfirst(lc)));
 
@@ -257,4 +390,5 @@ versions_retire(const char *version_schema, const char *successor)
 	}
 	pgroll_ddlf("COMMENT ON SCHEMA %s IS %s", quote_identifier(version_schema),
 				pgroll_literal(psprintf(PGROLL_RETIRED_COMMENT "%s", successor)));
+	restore_user(saved);
 }

@@ -19,6 +19,12 @@ extern char *versions_schema_name(const char *schema, const char *version);
 /* Create the version schema with one view per visible table of the model */
 extern void versions_create(Model *model, const char *version_schema);
 
+/*
+ * Does the version schema have a view for every visible table of the
+ * model?  (A DROP ... CASCADE by hand may have dropped some.)
+ */
+extern bool versions_complete(Model *model, const char *version_schema);
+
 /* Drop a version schema and its views, if it exists */
 extern void versions_drop(const char *version_schema);
 

@@ -154,17 +154,23 @@ pgroll_wait(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-PG_FUNCTION_INFO_V1(pgroll_waiting_for_worker_slot);
+PG_FUNCTION_INFO_V1(pgroll_worker_problem);
 
 /*
- * pgroll.waiting_for_worker_slot(schema text) returns boolean: the
- * schema's worker could not start for want of a free background worker
- * slot, and the launcher starts it when one is free.
+ * pgroll.worker_problem(schema text) returns text: why the schema's queued
+ * work does not run, as far as pgroll knows, or NULL.
  */
 Datum
-pgroll_waiting_for_worker_slot(PG_FUNCTION_ARGS)
+pgroll_worker_problem(PG_FUNCTION_ARGS)
 {
 	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_BOOL(slots_launch_deferred(MyDatabaseId, schema));
+	if (slots_launch_deferred(MyDatabaseId, schema))
+		PG_RETURN_TEXT_P(cstring_to_text("waiting for a free background worker slot "
+										 "(max_worker_processes)"));
+	if (slots_worker_gave_up(MyDatabaseId, schema))
+		PG_RETURN_TEXT_P(cstring_to_text("the worker gave up after repeated failed starts "
+										 "(the server log says why); CALL pgroll.wait() "
+										 "starts it again"));
+	PG_RETURN_NULL();
 }

@@ -71,10 +71,12 @@
 #define MAX_WORKER_STOPS			3
 
 /*
- * A schema worker that failed to connect this many times in a row (the
- * postmaster restarts it each time) stops for good: its database is gone.
+ * A schema worker started this many times in a row without finishing a
+ * job or running out of work (the postmaster restarts it after each
+ * failure) gives up: its database is gone, or a setting stops it.  More
+ * than MAX_WORKER_STOPS, so that a job that kills its worker fails first.
  */
-#define MAX_CONNECT_ATTEMPTS		3
+#define MAX_FAILED_STARTS			5
 
 /* The launcher retries deferred launches this often */
 #define PGROLL_DEFERRED_RETRY_MS	1000
@@ -185,6 +187,8 @@ worker_launch(Oid dboid, const char *schema)
 WorkerStart
 worker_start(Oid dboid, const char *schema)
 {
+	/* started by hand or by a commit: whatever made it give up may be fixed */
+	slots_worker_progressed(dboid, schema);
 	if (worker_launch(dboid, schema))
 		return WORKER_STARTED;
 	if (slots_defer_launch(dboid, schema))
@@ -633,23 +637,32 @@ pgroll_worker_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
-	/* restarted over and over without ever connecting: the database is gone */
+	/* restarted over and over without getting anything done: give up */
 	if (args.schema[0] != '\0' &&
-		slots_connect_attempt(args.dboid, args.schema) > MAX_CONNECT_ATTEMPTS)
+		slots_worker_starts(args.dboid, args.schema) > MAX_FAILED_STARTS)
 	{
-		slots_reset_attempts(args.dboid, args.schema);
-		ereport(LOG,
-				(errmsg("pgroll worker for schema \"%s\" stops: it could not connect to "
-						"database %u %d times in a row", args.schema, args.dboid,
-						MAX_CONNECT_ATTEMPTS),
-				 errdetail("The database was dropped, or does not accept connections.")));
+		slots_worker_gives_up(args.dboid, args.schema);
+		ereport(WARNING,
+				(errmsg("pgroll worker for schema \"%s\" of database %u gives up after %d "
+						"failed starts in a row", args.schema, args.dboid, MAX_FAILED_STARTS),
+				 errdetail("Each start failed before finishing a job (the server log says "
+						   "why): the database was dropped or does not accept connections, "
+						   "or something stops the worker's bookkeeping."),
+				 errhint("Fix the cause, then CALL pgroll.wait() starts the worker again.")));
 		proc_exit(0);
 	}
 	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
-	if (args.schema[0] != '\0')
-		slots_reset_attempts(args.dboid, args.schema);
 	/* this worker's slot frees up when it exits: a deferred launch may take it */
 	before_shmem_exit(wake_launcher_at_exit, (Datum) 0);
+
+	/*
+	 * Settings of the database or role (ALTER DATABASE/ROLE ... SET) that
+	 * would stop the worker's bookkeeping and its jobs: read-only
+	 * transactions, another role, a statement timeout.
+	 */
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("role", "none", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("application_name", MyBgworkerEntry->bgw_name,
 					PGC_USERSET, PGC_S_SESSION);
 	/* the bookkeeping runs as superuser: no name may resolve to a user's object */
@@ -696,7 +709,10 @@ pgroll_worker_main(Datum main_arg)
 		MemoryContextReset(job_context);
 		job = claim_next_job(args.schema);
 		if (job == NULL)
+		{
+			slots_worker_progressed(args.dboid, args.schema);
 			break;
+		}
 		if (job->worker_stops >= MAX_WORKER_STOPS)
 		{
 			char	   *error = psprintf("the worker stopped unexpectedly %d times while running %s",
@@ -709,6 +725,7 @@ pgroll_worker_main(Datum main_arg)
 							 "the server log tells why the worker stopped.",
 							 job->schema)));
 			finish_job(job, error);
+			slots_worker_progressed(args.dboid, args.schema);
 			continue;
 		}
 		/* a restored database need not have the role that queued the job */
@@ -723,10 +740,12 @@ pgroll_worker_main(Datum main_arg)
 					 errhint("Create the role, or roll the migration back with pgroll.rollback('%s').",
 							 job->schema)));
 			finish_job(job, error);
+			slots_worker_progressed(args.dboid, args.schema);
 			continue;
 		}
 		pgroll_fault_worker_point();
 		run_job(job);
+		slots_worker_progressed(args.dboid, args.schema);
 	}
 	proc_exit(0);
 }

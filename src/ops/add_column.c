@@ -202,6 +202,7 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 	mc->view_default = col->default_expr;
 	mc->type = plan.typid;
 	mc->typmod = plan.typmod;
+	mc->not_null = !col->nullable || col->pk;
 	table->columns = lappend(table->columns, mc);
 	if (col->check)
 		table->constraints = lappend(table->constraints, col->check->name);

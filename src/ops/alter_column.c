@@ -115,6 +115,14 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 		check_constraint_name_free(ctx, table, ac->references->name, "references.name");
 		check_references(ctx, ac->references, NULL, op_path(ctx, "references"));
 	}
+	/* as in pgroll: a nullability change that changes nothing is refused */
+	if (ac->nullable.present && ac->nullable.value != column->not_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: column \"%s\" of table \"%s\" is already %s",
+						op_path(ctx, "nullable"), column->name, table->name,
+						column->not_null ? "NOT NULL" : "nullable"),
+				 errhint("Leave \"nullable\" out of the operation.")));
 	if (ac->nullable.present && !ac->nullable.value)
 		require(ac->up, ctx, "up", "setting NOT NULL");
 	if (ac->nullable.present && ac->nullable.value)
@@ -166,6 +174,8 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 								  op_path(ctx, "default"));
 
 	/* the model: what the new version shows */
+	if (ac->nullable.present)
+		column->not_null = !ac->nullable.value;
 	if (ac->default_expr.present)
 		column->view_default = ac->default_expr.is_null ? NULL : ac->default_expr.value;
 	if (ac->check)

@@ -35,10 +35,11 @@
 #include "ddl.h"
 #include "expr.h"
 #include "history.h"
-#include "roles.h"
 #include "jobs.h"
 #include "ops/constraint_sql.h"
 #include "ops/copies.h"
+#include "privileges.h"
+#include "roles.h"
 #include "subxact.h"
 
 #define NEW_COLUMN_PREFIX	PGROLL_PREFIX "new_"
@@ -813,6 +814,7 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 				att[4] && type == get_atttype(table->relid, copy->old_attnum) ?
 				psprintf(" COLLATE %s", att[4]) : "");
 	copy->new_attnum = get_attnum(table->relid, copy->physical);
+	privileges_copy_column(table->relid, copy->old_attnum, copy->physical);
 
 	/* an identity hands out its sequence's values until complete restores it */
 	if (att[1][0] != '\0')

@@ -195,6 +195,7 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 		mc->name = pstrdup(col->name);
 		mc->physical = pstrdup(col->name);
 		mc->view_default = col->default_expr;
+		mc->not_null = !col->nullable || col->pk;
 		table->columns = lappend(table->columns, mc);
 		if (col->check)
 			table->constraints = lappend(table->constraints, col->check->name);

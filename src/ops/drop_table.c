@@ -4,7 +4,9 @@
  *	  drop_table: the table leaves the new version; the old version keeps
  *	  it until complete.
  *
- * start	rename the table to _pgroll_del_<name> (old views bind by OID)
+ * start	rename the table to _pgroll_del_<name> (old views bind by OID);
+ *			in a schema's first migration, whose old clients use the
+ *			table by name, it keeps its name
  * complete	DROP TABLE
  * rollback	rename it back
  *
@@ -15,6 +17,7 @@
 #include "pgroll.h"
 
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "ddl.h"
 #include "ops/ops.h"
@@ -33,10 +36,17 @@ drop_table_start(PgrollOperation *op, OpContext *ctx)
 	if (!ctx->execute)
 		return;
 
-	deleted = op_internal_name(PGROLL_PREFIX "del_", table->name);
-
 	ctx->state->relid = table->relid;
 	ctx->state->saved = table->physical;
+
+	/*
+	 * Old clients of the first migration use the base schema's tables by
+	 * name: the table keeps its name until complete (and the name stays
+	 * taken in this migration).
+	 */
+	if (ctx->old_on_base)
+		return;
+	deleted = op_internal_name(PGROLL_PREFIX "del_", table->name);
 	pgroll_ddlf("ALTER TABLE %s RENAME TO %s",
 				pgroll_relation_name(table->relid), quote_identifier(deleted));
 	table->physical = deleted;
@@ -51,6 +61,10 @@ drop_table_complete(PgrollOperation *op, OpContext *ctx)
 static void
 drop_table_rollback(PgrollOperation *op, OpContext *ctx)
 {
+	char	   *current = get_rel_name(ctx->state->relid);
+
+	if (current != NULL && strcmp(current, ctx->state->saved) == 0)
+		return;					/* never renamed */
 	pgroll_ddlf("ALTER TABLE %s RENAME TO %s",
 				pgroll_relation_name(ctx->state->relid),
 				quote_identifier(ctx->state->saved));

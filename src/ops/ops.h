@@ -48,6 +48,8 @@ typedef struct OpContext
 	const char *path;			/* "operations[i].<kind>", for messages */
 	bool		refresh_views;	/* complete: rebuild the new version's views */
 	bool		reload_model;	/* start: re-read the catalog afterwards */
+	bool		old_on_base;	/* start: no earlier version schema; old
+								 * clients use the base schema's tables */
 } OpContext;
 
 typedef struct OpMethods

@@ -236,7 +236,8 @@ SELECT is(pg_temp.try($$SELECT pgroll.start('{"operations": [
 RESET SESSION AUTHORIZATION;
 CALL pg_temp.settle('priv_app');
 SELECT is((SELECT string_agg(format('%s %s: %s', kind, state, error), '; ')
-             FROM pgroll.jobs WHERE schema = 'priv_app' AND migration = '04_peek'),
+             FROM pgroll.jobs WHERE schema = 'priv_app' AND migration = '04_peek'
+               AND kind = 'backfill'),
           'backfill failed: permission denied for table secret',
           'the backfill runs up as priv_owner: permission denied, the job fails');
 SET SESSION AUTHORIZATION priv_other;

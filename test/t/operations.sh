@@ -81,7 +81,7 @@ check "A: status() says which schemas wait for a slot" \
 check_poll "A: every schema reaches ready without pgroll.wait()" 120 \
     "SELECT bool_and(s.phase = 'ready') FROM generate_series(1, 6) i, pgroll.status('s' || i) s"
 check "A: no schema waits any more" \
-    "$(q "SELECT count(*) FROM generate_series(1, 6) i WHERE pgroll.waiting_for_worker_slot('s' || i)")" 0
+    "$(q "SELECT count(*) FROM generate_series(1, 6) i WHERE pgroll.worker_problem('s' || i) IS NOT NULL")" 0
 check "A: every backfill did every row" \
     "$(q "SELECT sum((SELECT count(*) FROM pgroll.jobs j WHERE j.schema = 's' || i
                         AND j.rows_done = 3000 AND j.state = 'done')) FROM generate_series(1, 6) i")" 6

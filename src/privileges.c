@@ -1,0 +1,156 @@
+/*-------------------------------------------------------------------------
+ *
+ * privileges.c
+ *	  Privileges follow the data: version schemas and views get the base
+ *	  schema's and tables' grants, a column's copy gets the column's.
+ *
+ * A client needs privileges on a version's view (and, for a
+ * security_invoker view, on the table behind it): the table's grants stay
+ * as they are, the view gets the same ones (a column's under the name the
+ * version gives it), and a copy of a column, which the new version reads
+ * and writes in place of the old one, gets the old column's.  At complete the copy takes
+ * the old column's place with those grants, so the table's privileges
+ * after complete are what they were.
+ *
+ * Grants are made by the role running the migration (it owns the views,
+ * the version schema and the migrated tables), with the grant option where
+ * the original had it.
+ *
+ * src/privileges.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgroll.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "ddl.h"
+#include "privileges.h"
+
+/* A grantee as GRANT takes it: 0 is PUBLIC */
+static const char *
+grantee_sql(const char *oid_text)
+{
+	Oid			grantee = (Oid) strtoul(oid_text, NULL, 10);
+
+	if (!OidIsValid(grantee))
+		return "PUBLIC";
+	return quote_identifier(GetUserNameFromId(grantee, false));
+}
+
+/*
+ * Rows (grantee, privilege_type, is_grantable) of an ACL query, read out
+ * before any GRANT runs (a GRANT through SPI replaces SPI_tuptable)
+ */
+static List *
+acl_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	List	   *rows = NIL;
+
+	if (SPI_execute_with_args(sql, nargs, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read privileges");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	  **row = palloc(sizeof(char *) * 3);
+
+		for (int j = 0; j < 3; j++)
+			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
+		rows = lappend(rows, row);
+	}
+	return rows;
+}
+
+/* GRANT <privilege>[ (<column>)] ON <object> TO <grantee> [WITH GRANT OPTION] */
+static void
+grant_rows(List *rows, const char *object, const char *column)
+{
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		char	  **row = lfirst(lc);
+
+		pgroll_ddlf("GRANT %s%s%s%s ON %s TO %s%s", row[1],
+					column ? " (" : "", column ? quote_identifier(column) : "",
+					column ? ")" : "", object, grantee_sql(row[0]),
+					strcmp(row[2], "t") == 0 ? " WITH GRANT OPTION" : "");
+	}
+}
+
+/* The column's grants, but not the owner's own */
+#define COLUMN_ACL_SQL \
+	"SELECT x.grantee, x.privilege_type, x.is_grantable " \
+	"FROM pg_catalog.pg_attribute a " \
+	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, " \
+	"     pg_catalog.aclexplode(a.attacl) x " \
+	"WHERE a.attrelid = $1 AND a.attnum = $2 AND x.grantee <> c.relowner " \
+	"ORDER BY 1, 2"
+
+void
+privileges_copy_column(Oid relid, AttrNumber from, const char *to)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(from)};
+
+	grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values),
+			   pgroll_relation_name(relid), to);
+}
+
+void
+privileges_grant_view(Oid relid, const char *view, List *columns)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), (Datum) 0};
+	ListCell   *lc;
+
+	/* a view takes no TRUNCATE, REFERENCES or TRIGGER */
+	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable "
+						"FROM pg_catalog.pg_class c, "
+						"     pg_catalog.aclexplode(COALESCE(c.relacl, "
+						"         pg_catalog.acldefault('r', c.relowner))) x "
+						"WHERE c.oid = $1 AND x.grantee <> c.relowner "
+						"  AND x.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') "
+						"ORDER BY 1, 2", 1, argtypes, values),
+			   view, NULL);
+	foreach(lc, columns)
+	{
+		ViewColumnGrant *col = lfirst(lc);
+
+		values[1] = Int16GetDatum(col->table_attnum);
+		grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column);
+	}
+}
+
+char *
+privileges_schema_usage_sql(Oid nspid, const char *version_schema)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(nspid)};
+	List	   *rows;
+	StringInfoData sql;
+	ListCell   *lc;
+
+	rows = acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable "
+					"FROM pg_catalog.pg_namespace n, "
+					"     pg_catalog.aclexplode(COALESCE(n.nspacl, "
+					"         pg_catalog.acldefault('n', n.nspowner))) x "
+					"WHERE n.oid = $1 AND x.grantee <> n.nspowner "
+					"  AND x.privilege_type = 'USAGE' ORDER BY 1",
+					1, argtypes, values);
+	if (rows == NIL)
+		return NULL;
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "GRANT USAGE ON SCHEMA %s TO ", quote_identifier(version_schema));
+	foreach(lc, rows)
+	{
+		char	  **row = lfirst(lc);
+
+		appendStringInfo(&sql, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 grantee_sql(row[0]));
+	}
+	return sql.data;
+}

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * privileges.h
+ *	  Privileges follow the data: version schemas and views get the base
+ *	  schema's and tables' grants, a column's copy gets the column's.
+ *
+ * src/privileges.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGROLL_PRIVILEGES_H
+#define PGROLL_PRIVILEGES_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "nodes/pg_list.h"
+
+/* GRANT on column "to" of the table what is granted on column "from" */
+extern void privileges_copy_column(Oid relid, AttrNumber from, const char *to);
+
+/*
+ * A view column and the table column whose grants it takes (for a column
+ * copy, the old column: the copy got the same grants)
+ */
+typedef struct ViewColumnGrant
+{
+	const char *view_column;
+	AttrNumber	table_attnum;
+} ViewColumnGrant;
+
+/*
+ * GRANT on the view what is granted on the table: SELECT, INSERT, UPDATE
+ * and DELETE on the table, and on its columns mapped to the view's
+ * columns (a list of ViewColumnGrant).
+ */
+extern void privileges_grant_view(Oid relid, const char *view, List *columns);
+
+/*
+ * "GRANT USAGE ON SCHEMA <version schema> TO ..." for every role that has
+ * USAGE on the base schema (PUBLIC included), or NULL if none has.
+ */
+extern char *privileges_schema_usage_sql(Oid nspid, const char *version_schema);
+
+#endif							/* PGROLL_PRIVILEGES_H */

@@ -1,0 +1,59 @@
+-- pgroll_rules: what pgroll's operation tests expect, and the first
+-- migration's old clients
+\set e '\\echo SQLSTATE: :LAST_ERROR_SQLSTATE'
+CREATE SCHEMA pr;
+CREATE TABLE pr.t (id int PRIMARY KEY, a int, b int NOT NULL);
+INSERT INTO pr.t VALUES (1, NULL, 1), (2, 2, 2);
+
+-- an alter_column that changes nothing is refused at start
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "t", "column": "a", "nullable": true, "down": "a"}}]}', '01_noop', 'pr');
+:e
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "t", "column": "b", "nullable": false, "up": "b"}}]}', '01_noop', 'pr');
+:e
+-- with another change too, as in pgroll
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "t", "column": "b", "type": "bigint", "nullable": false, "up": "b", "down": "b"}}]}', '01_noop', 'pr');
+:e
+-- the same operation on a column an earlier operation changed is judged on that
+SELECT pgroll.validate('{"operations": [
+    {"alter_column": {"table": "t", "column": "a", "nullable": false, "up": "coalesce(a, 0)", "down": "a"}},
+    {"alter_column": {"table": "t", "column": "a", "nullable": false, "up": "a", "down": "a"}}]}', 'pr');
+:e
+SELECT pgroll.validate('{"operations": [
+    {"alter_column": {"table": "t", "column": "a", "nullable": false, "up": "coalesce(a, 0)", "down": "a"}},
+    {"alter_column": {"table": "t", "column": "a", "nullable": true, "down": "a"}}]}', 'pr');
+SELECT count(*) AS migrations FROM pgroll.migrations WHERE schema = 'pr';
+
+-- create_table with no columns, as PostgreSQL allows
+SELECT pgroll.start('{"operations": [{"create_table": {"name": "empty", "columns": []}}]}', '01_empty', 'pr');
+SELECT count(*) AS rows FROM pr_01_empty.empty;
+-- (a view without columns takes no INSERT: PostgreSQL's rule; the table does)
+INSERT INTO pr.empty DEFAULT VALUES;
+SELECT count(*) AS rows FROM pr_01_empty.empty;
+SELECT pgroll.complete('pr');
+SELECT count(*) AS rows FROM pr.empty;
+
+-- drop_table in a schema's first migration: old clients use the base
+-- schema's table by name, and keep it until complete
+CREATE SCHEMA pf;
+CREATE TABLE pf.gone (id int PRIMARY KEY, v text);
+INSERT INTO pf.gone VALUES (1, 'one');
+SELECT pgroll.start('{"operations": [{"drop_table": {"name": "gone"}}]}', '01_drop', 'pf');
+INSERT INTO pf.gone VALUES (2, 'two');
+SELECT * FROM pf.gone ORDER BY id;
+SELECT count(*) AS in_new_version FROM pg_class WHERE relname = 'gone'
+   AND relnamespace = 'pf_01_drop'::regnamespace;
+SELECT pgroll.rollback('pf');
+SELECT * FROM pf.gone ORDER BY id;
+SELECT pgroll.start('{"operations": [{"drop_table": {"name": "gone"}}]}', '01_drop', 'pf');
+SELECT count(*) FROM pf.gone;
+SELECT pgroll.complete('pf');
+SELECT to_regclass('pf.gone') AS dropped;
+-- with an earlier version, the old clients use its view: the table is set aside
+CREATE TABLE pf.later (id int PRIMARY KEY);
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "later", "name": "later_id", "columns": ["id"]}}]}', '02_index', 'pf');
+CALL pgroll.wait('pf');
+SELECT pgroll.complete('pf');
+SELECT pgroll.start('{"operations": [{"drop_table": {"name": "later"}}]}', '03_drop', 'pf');
+SELECT count(*) FROM pf_02_index.later;
+SELECT relname FROM pg_class WHERE relnamespace = 'pf'::regnamespace AND relkind = 'r' ORDER BY 1;
+SELECT pgroll.complete('pf');
