@@ -23,6 +23,7 @@
  */
 #include "pgroll.h"
 
+#include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -222,7 +223,21 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 		pgroll_ddlf("COMMENT ON COLUMN %s.%s IS %s", rel,
 					quote_identifier(plan.physical), pgroll_literal(col->comment));
 
-	if (needs_fill)
+	if (needs_fill && plan.serial)
+	{
+		/*
+		 * The column's default has drawn the insert's number already: the
+		 * rule draws one only for a row without (an existing row, in the
+		 * backfill), so an insert draws one number, not two.
+		 */
+		sync_add_rule(sync, true, plan.physical,
+					  psprintf("COALESCE(%s, %s)",
+							   quote_identifier(plan.physical), plan.up),
+					  expr_scope_add(list_copy(scope), table->relid, plan.physical,
+									 plan.physical));
+		sync->backfill = true;
+	}
+	else if (needs_fill)
 	{
 		sync_add_rule(sync, true, plan.physical, plan.up, scope);
 		sync->backfill = true;
@@ -275,6 +290,14 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 	if (col->unique)
 	{
 		char	   *index = op_internal_name(UNIQUE_PREFIX, col->name);
+
+		if (get_rel_relkind(table->relid) == RELKIND_PARTITIONED_TABLE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s: a unique column cannot be added to partitioned table \"%s\"",
+							op_path(ctx, "column.unique"), table->name),
+					 errdetail("A unique index of a partitioned table must include the "
+							   "partition key.")));
 
 		sync_add_job(sync, psprintf("unique index on %s.%s", rel, col->name),
 					 psprintf("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)",

@@ -25,6 +25,8 @@
  */
 #include "pgroll.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "executor/spi.h"
@@ -374,6 +376,21 @@ copy_unique(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *index = op_internal_name(COPY_PREFIX, row[0]);
 		StringInfoData sql;
 
+		/*
+		 * A copy is a unique index built concurrently, made the constraint
+		 * at complete; a partitioned table can have neither.
+		 */
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s: %s \"%s\" of partitioned table \"%s\" covers the rewritten "
+							"column and cannot be carried over to its copy",
+							ctx->path, row[1][0] == 'p' ? "primary key" : "unique constraint",
+							row[0], get_rel_name(relid)),
+					 errdetail("PostgreSQL builds no index of a partitioned table concurrently "
+							   "and makes no constraint of an existing one there."),
+					 errhint("Change the column in a migration of its own after dropping "
+							 "the constraint, or change it with a sql operation.")));
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)",
 						 quote_identifier(index), rel,
@@ -498,7 +515,6 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
 	Datum		values[2];
 	Datum		unused;
-	char	   *rel = pgroll_relation_name(relid);
 	ColumnCopy *copy = linitial(copies);
 	ListCell   *lc;
 
@@ -531,9 +547,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *reason = NULL;
 
 		initStringInfo(&sql);
-		appendStringInfo(&sql, "CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (",
-						 strcmp(row[2], "t") == 0 ? "UNIQUE " : "", quote_identifier(name),
-						 rel, quote_identifier(row[3]));
+		appendStringInfo(&sql, "USING %s (", quote_identifier(row[3]));
 		for (int k = 1; k <= natts && ok; k++)
 		{
 			Oid			argtypes2[2] = {OIDOID, INT4OID};
@@ -603,7 +617,8 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 			report_skipped(ctx, psprintf("index \"%s\"", row[0]), reason);
 			continue;
 		}
-		sync_add_job(sync, psprintf("copy of index %s", row[0]), sql.data, name);
+		(void) op_queue_index_build(ctx, sync, relid, name, strcmp(row[2], "t") == 0, sql.data,
+									psprintf("copy of index %s", row[0]));
 		column_copy_add_object(copy, "index", relid, name, row[0], InvalidOid, NULL);
 	}
 }
@@ -1091,6 +1106,41 @@ check_copies_present(SavedCopies *saved)
 }
 
 /*
+ * The partitions' indexes of a copied index on a partitioned table were
+ * named after the copy (build_on_partitions): now that the index has its
+ * name, they take <index>_<partition> too, where that name is free.
+ */
+static void
+rename_partition_indexes(const char *nsp, const char *index)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(nsp), CStringGetTextDatum(index)};
+	ListCell   *lc;
+
+	foreach(lc, query_rows("WITH RECURSIVE tree AS ("
+						   "  SELECT c.oid FROM pg_catalog.pg_class c "
+						   "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						   "  WHERE n.nspname = $1::name AND c.relname = $2::name "
+						   "  UNION ALL "
+						   "  SELECT h.inhrelid FROM pg_catalog.pg_inherits h "
+						   "  JOIN tree ON h.inhparent = tree.oid) "
+						   "SELECT ic.relname, t.relname "
+						   "FROM tree JOIN pg_catalog.pg_class ic ON ic.oid = tree.oid "
+						   "JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid "
+						   "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
+						   "WHERE ic.relname <> $2::name ORDER BY 1",
+						   2, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		char	   *name = op_internal_name("", psprintf("%s_%s", index, row[1]));
+
+		if (!OidIsValid(get_relname_relid(name, get_namespace_oid(nsp, false))))
+			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, row[0]),
+						quote_identifier(name));
+	}
+}
+
+/*
  * Swap each copy in: the old column goes, the copy takes its name, NOT
  * NULL for real (the validated check spares the scan), the copied objects
  * their names, an identity comes back with its sequence's position.
@@ -1190,9 +1240,12 @@ column_copies_complete(SavedCopies *saved)
 				pgroll_ddlf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", rel, copy, original);
 		}
 		else if (strcmp(o[0], "index") == 0)
-			pgroll_ddlf("ALTER INDEX %s RENAME TO %s",
-						pgroll_qualified(get_namespace_name(get_rel_namespace(relid)), o[2]),
-						original);
+		{
+			char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+
+			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, o[2]), original);
+			rename_partition_indexes(nsp, o[3]);
+		}
 		else if (strcmp(o[0], "unique") == 0 || strcmp(o[0], "primary_key") == 0)
 			pgroll_ddlf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", rel, original,
 						strcmp(o[0], "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", copy,

@@ -9,6 +9,9 @@
  * rollback	queue DROP INDEX CONCURRENTLY (also removes an invalid index a
  *			failed or interrupted build left behind)
  *
+ * On a partitioned table: the index on the parent alone, then each leaf
+ * partition's built concurrently and attached (build_on_partitions).
+ *
  * Columns and the predicate use the new version's names; a column added by
  * the same migration is indexed under its _pgroll_new_ name.
  *
@@ -26,6 +29,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -34,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
+#include "utils/varlena.h"
 
 #include "ddl.h"
 #include "expr.h"
@@ -83,25 +88,21 @@ opclass_names(const char *name, Oid amoid)
 }
 
 /*
- * CREATE INDEX for ci on relation, whose columns are named names (one per
- * index column, in order); predicate is the condition as SQL for relation,
- * or NULL.
+ * What follows "CREATE INDEX name ON relation" for ci, whose columns are
+ * named names (one per index column, in order); predicate is the
+ * condition as SQL for the table, or NULL.
  */
 static char *
-index_statement(PgrollCreateIndex *ci, Oid amoid, bool concurrently,
-				const char *relation, List *names, const char *predicate)
+index_definition(PgrollCreateIndex *ci, Oid amoid, List *names, const char *predicate)
 {
 	StringInfoData sql;
 	ListCell   *lc;
 	ListCell   *ln;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE %sINDEX %s%s ON %s",
-					 ci->unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
-					 quote_identifier(ci->name), relation);
 	if (ci->method)
-		appendStringInfo(&sql, " USING %s", quote_identifier(ci->method));
-	appendStringInfoString(&sql, " (");
+		appendStringInfo(&sql, "USING %s ", quote_identifier(ci->method));
+	appendStringInfoString(&sql, "(");
 	forboth(lc, ci->columns, ln, names)
 	{
 		PgrollIndexField *f = lfirst(lc);
@@ -138,6 +139,15 @@ index_statement(PgrollCreateIndex *ci, Oid amoid, bool concurrently,
 	if (predicate)
 		appendStringInfo(&sql, " WHERE %s", predicate);
 	return sql.data;
+}
+
+static char *
+index_statement(PgrollCreateIndex *ci, Oid amoid, bool concurrently, const char *index_name,
+				const char *relation, List *names, const char *predicate)
+{
+	return psprintf("CREATE %sINDEX %s%s ON %s %s", ci->unique ? "UNIQUE " : "",
+					concurrently ? "CONCURRENTLY " : "", quote_identifier(index_name),
+					relation, index_definition(ci, amoid, names, predicate));
 }
 
 /*
@@ -276,11 +286,123 @@ try_index(PgrollCreateIndex *ci, OpContext *ctx, ModelTable *table, Oid amoid)
 
 	foreach(lc, ci->columns)
 		names = lappend(names, ((PgrollIndexField *) lfirst(lc))->column);
-	trial.index_sql = index_statement(ci, amoid, false, stand_in, names,
+	trial.index_sql = index_statement(ci, amoid, false, ci->name, stand_in, names,
 									  ci->predicate ?
 									  psprintf("(%s\n)", ci->predicate) : NULL);
 
 	op_try(ctx->path, run_index_trial, &trial);
+}
+
+/*
+ * A partitioned table's index cannot be built concurrently (PostgreSQL's
+ * rule).  So: the index on the parent alone (ON ONLY: an empty, invalid
+ * index, made at once), the same on every sub-partitioned partition,
+ * attached to its parent's; then, for each leaf partition, a concurrent
+ * build by the worker and the attach.  Once every partition's index is
+ * attached the parent's index is valid.  The partitions' indexes are
+ * named <index>_<partition>.
+ */
+static char *
+build_on_partitions(OpContext *ctx, TableSync *sync, Oid relid, const char *name,
+					bool unique, const char *definition, const char *description)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	const char *create = unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX";
+	List	   *parts = NIL;
+	List	   *index_of = NIL;	/* pairs: partition relid, its index name */
+	StringInfoData names;
+	ListCell   *lc;
+
+	if (SPI_execute_with_args("SELECT t.relid, t.parentrelid, t.isleaf "
+							  "FROM pg_catalog.pg_partition_tree($1) t "
+							  "WHERE t.level > 0 ORDER BY t.level, t.relid",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the partitions of \"%s\"", get_rel_name(relid));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid		   *p = palloc(sizeof(Oid) * 3);
+
+		p[0] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		p[1] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		p[2] = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
+		parts = lappend(parts, p);
+	}
+
+	pgroll_ddlf("%s %s ON ONLY %s %s", create, quote_identifier(name),
+				pgroll_relation_name(relid), definition);
+	index_of = lappend(index_of, list_make2(&relid, (char *) name));
+
+	initStringInfo(&names);
+	appendStringInfoString(&names, quote_identifier(name));
+	foreach(lc, parts)
+	{
+		Oid		   *p = lfirst(lc);
+		char	   *part_index = op_internal_name("", psprintf("%s_%s", name, get_rel_name(p[0])));
+		char	   *parent_index = NULL;
+		char	   *attach;
+		ListCell   *li;
+
+		/* the worker looks for a partition's index in the migrated schema */
+		if (get_rel_namespace(p[0]) != ctx->nspid)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s: partition \"%s\" of table \"%s\" is in another schema",
+							ctx->path, pgroll_relation_name(p[0]), get_rel_name(relid)),
+					 errhint("Move the partition into schema \"%s\" first.", ctx->schema)));
+		if (OidIsValid(get_relname_relid(part_index, ctx->nspid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("%s: relation \"%s\" already exists in schema \"%s\"",
+							ctx->path, part_index, ctx->schema),
+					 errdetail("It is the name of the index on partition \"%s\".",
+							   get_rel_name(p[0]))));
+		foreach(li, index_of)
+		{
+			List	   *pair = lfirst(li);
+
+			if (*(Oid *) linitial(pair) == p[1])
+				parent_index = lsecond(pair);
+		}
+		Assert(parent_index != NULL);
+		attach = psprintf("ALTER INDEX %s ATTACH PARTITION %s",
+						  pgroll_qualified(ctx->schema, parent_index),
+						  pgroll_qualified(ctx->schema, part_index));
+		if (!p[2])
+		{
+			/* sub-partitioned: its own ON ONLY index, attached at once */
+			pgroll_ddlf("%s %s ON ONLY %s %s", create, quote_identifier(part_index),
+						pgroll_relation_name(p[0]), definition);
+			pgroll_ddl(attach);
+			index_of = lappend(index_of, list_make2(&p[0], part_index));
+		}
+		else
+		{
+			sync_add_job(sync, psprintf("%s on partition %s", description, get_rel_name(p[0])),
+						 psprintf("%s CONCURRENTLY %s ON %s %s", create,
+								  quote_identifier(part_index), pgroll_relation_name(p[0]),
+								  definition),
+						 part_index);
+			sync_add_job(sync, psprintf("attach index %s to %s", part_index, parent_index),
+						 attach, NULL);
+		}
+		appendStringInfo(&names, ",%s", quote_identifier(part_index));
+	}
+	return names.data;
+}
+
+char *
+op_queue_index_build(OpContext *ctx, TableSync *sync, Oid relid, const char *name,
+					 bool unique, const char *definition, const char *description)
+{
+	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		return build_on_partitions(ctx, sync, relid, name, unique, definition, description);
+	sync_add_job(sync, description,
+				 psprintf("CREATE %sINDEX CONCURRENTLY %s ON %s %s", unique ? "UNIQUE " : "",
+						  quote_identifier(name), pgroll_relation_name(relid), definition),
+				 name);
+	return NULL;
 }
 
 static void
@@ -323,11 +445,6 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 		check_fields(ci, ctx, table, amoid);
 		return;
 	}
-	if (get_rel_relkind(table->relid) == RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s: cannot create index on partitioned table \"%s\" concurrently",
-						op_path(ctx, "table"), table->name)));
 
 	/*
 	 * The worker runs the statement later: every fragment must be right
@@ -345,7 +462,7 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 								   op_path(ctx, "predicate"));
 		predicate = psprintf("(%s\n)", ci->predicate);
 	}
-	sql = index_statement(ci, amoid, true, pgroll_relation_name(table->relid),
+	sql = index_statement(ci, amoid, true, ci->name, pgroll_relation_name(table->relid),
 						  physical, predicate);
 	parsed = pg_parse_query(sql);
 	if (list_length(parsed) != 1 || !IsA(linitial_node(RawStmt, parsed)->stmt, IndexStmt))
@@ -361,10 +478,14 @@ create_index_start(PgrollOperation *op, OpContext *ctx)
 	if (!ctx->execute)
 		return;
 
-	sync_add_job(sync_table(ctx->sync, table->relid),
-				 psprintf("create index %s", ci->name), sql, ci->name);
 	ctx->state->relid = table->relid;
-	ctx->state->saved = pstrdup(ci->name);
+	/* on a partitioned table: the partitions' indexes, for rollback */
+	ctx->state->saved = op_queue_index_build(ctx, sync_table(ctx->sync, table->relid),
+											 table->relid, ci->name, ci->unique,
+											 index_definition(ci, amoid, physical, predicate),
+											 psprintf("create index %s", ci->name));
+	if (ctx->state->saved == NULL)
+		ctx->state->saved = pstrdup(ci->name);
 }
 
 static void
@@ -375,6 +496,23 @@ create_index_complete(PgrollOperation *op, OpContext *ctx)
 static void
 create_index_rollback(PgrollOperation *op, OpContext *ctx)
 {
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	/*
+	 * On a partitioned table (the state lists the partitions' indexes):
+	 * a partitioned index cannot be dropped concurrently.  Dropping it
+	 * drops the attached partitions' indexes; those not attached yet (a
+	 * build the rollback interrupted) are dropped one by one.
+	 */
+	if (ctx->state->saved != NULL && strchr(ctx->state->saved, ',') != NULL &&
+		SplitIdentifierString(pstrdup(ctx->state->saved), ',', &names))
+	{
+		foreach(lc, names)
+			pgroll_ddlf("DROP INDEX IF EXISTS %s",
+						pgroll_qualified(ctx->schema, lfirst(lc)));
+		return;
+	}
 	jobs_enqueue_statement(ctx->schema, ctx->migration, "rollback",
 						   psprintf("drop index %s", op->u.create_index.name),
 						   psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",

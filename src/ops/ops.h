@@ -94,6 +94,18 @@ extern Oid	op_table_relid(OpContext *ctx, ModelTable *table);
 extern char *op_internal_name(const char *prefix, const char *name);
 
 /*
+ * Queue the build of index "name" on the table: CREATE [UNIQUE] INDEX
+ * CONCURRENTLY name ON <table> <definition> by the worker.  A partitioned
+ * table cannot build one concurrently: its index is made ON ONLY the
+ * parent at once and each partition's built and attached by the worker;
+ * returns then the index names made, the parent's first, as a list of
+ * quoted identifiers separated by commas (else NULL).
+ */
+extern char *op_queue_index_build(OpContext *ctx, TableSync *sync, Oid relid,
+								  const char *name, bool unique, const char *definition,
+								  const char *description);
+
+/*
  * Rename a column of relid, and the same-named column of each of its
  * indexes (an index keeps the names its columns had when it was built, so
  * one built on _pgroll_new_<c> would keep that name).

@@ -57,3 +57,25 @@ SELECT pgroll.start('{"operations": [{"drop_table": {"name": "later"}}]}', '03_d
 SELECT count(*) FROM pf_02_index.later;
 SELECT relname FROM pg_class WHERE relnamespace = 'pf'::regnamespace AND relkind = 'r' ORDER BY 1;
 SELECT pgroll.complete('pf');
+
+-- add serial columns (pgroll's test of that name): an insert through either
+-- version draws one number per serial column
+CREATE SCHEMA ps;
+SELECT pgroll.start('{"operations": [{"create_table": {"name": "users", "columns": [
+    {"name": "id", "type": "serial", "pk": true},
+    {"name": "name", "type": "varchar(255)", "unique": true}]}}]}', '01_add_table', 'ps');
+CALL pgroll.wait('ps');
+SELECT pgroll.complete('ps');
+SELECT pgroll.start('{"operations": [
+    {"add_column": {"table": "users", "column": {"name": "counter_smallserial", "type": "smallserial"}}},
+    {"add_column": {"table": "users", "column": {"name": "counter_serial", "type": "serial"}}},
+    {"add_column": {"table": "users", "column": {"name": "counter_bigserial", "type": "bigserial"}}}]}',
+    '02_add_column', 'ps');
+INSERT INTO ps_01_add_table.users (name) VALUES ('Alice');
+INSERT INTO ps_02_add_column.users (name) VALUES ('Bob');
+CALL pgroll.wait('ps');
+SELECT * FROM ps_01_add_table.users ORDER BY id;
+SELECT * FROM ps_02_add_column.users ORDER BY id;
+SELECT pgroll.complete('ps');
+INSERT INTO ps_02_add_column.users (name) VALUES ('Carl');
+SELECT * FROM ps.users ORDER BY id;

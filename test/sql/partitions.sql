@@ -1,0 +1,80 @@
+-- partitions: migrations of partitioned tables, end to end
+\set e '\\echo SQLSTATE: :LAST_ERROR_SQLSTATE'
+CREATE SCHEMA pt;
+CREATE TABLE pt.events (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL, n int)
+    PARTITION BY RANGE (at);
+CREATE TABLE pt.events_2025 PARTITION OF pt.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+-- a partition that is partitioned itself
+CREATE TABLE pt.events_2026 PARTITION OF pt.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE pt.events_2026_a PARTITION OF pt.events_2026 FOR VALUES IN ('a');
+CREATE TABLE pt.events_2026_other PARTITION OF pt.events_2026 DEFAULT;
+CREATE TABLE pt.events_default PARTITION OF pt.events DEFAULT;
+INSERT INTO pt.events
+SELECT g, date '2025-01-01' + (g % 900), CASE WHEN g % 3 = 0 THEN 'a' ELSE 'b' END, g
+FROM generate_series(1, 3000) g;
+CREATE TEMP VIEW part_indexes AS
+SELECT c.relname AS partition, i.relname AS index, x.indisvalid AS valid,
+       (SELECT p.relname FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
+        WHERE h.inhrelid = i.oid) AS attached_to
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+WHERE c.relnamespace = 'pt'::regnamespace AND i.relname LIKE 'events_n%'
+ORDER BY 1, 2;
+
+-- create_index: the parent's index ON ONLY, each partition's built
+-- concurrently by the worker and attached
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "events", "name": "events_n",
+    "columns": ["n"]}}]}', '01_index', 'pt');
+CALL pgroll.wait('pt');
+SELECT * FROM part_indexes;
+SELECT pgroll.complete('pt');
+EXPLAIN (COSTS OFF) SELECT * FROM pt.events WHERE n = 42;
+
+-- a unique index must hold the partition key (PostgreSQL's rule), said at start
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "events", "name": "events_n_uniq",
+    "columns": ["n"], "unique": true}}]}', '02_unique', 'pt');
+:e
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "events", "name": "events_n_at",
+    "columns": ["n", "at", "kind"], "unique": true}}]}', '02_unique', 'pt');
+CALL pgroll.wait('pt');
+SELECT * FROM part_indexes WHERE index LIKE 'events_n_at%';
+SELECT pgroll.complete('pt');
+
+-- rollback right after start: nothing of the index is left on any partition
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "events", "name": "events_n_kind",
+    "columns": ["n", "kind"]}}]}', '03_rolled_back', 'pt');
+SELECT pgroll.rollback('pt');
+CALL pgroll.wait('pt');
+SELECT count(*) AS left_over FROM pg_class WHERE relname LIKE 'events_n_kind%';
+-- and after the build
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "events", "name": "events_n_kind",
+    "columns": ["n", "kind"]}}]}', '03_rolled_back', 'pt');
+CALL pgroll.wait('pt');
+SELECT pgroll.rollback('pt');
+SELECT count(*) AS left_over FROM pg_class WHERE relname LIKE 'events_n_kind%';
+
+-- a partition in another schema is refused at start
+CREATE SCHEMA pt_elsewhere;
+CREATE TABLE pt.logs (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE pt_elsewhere.logs_2025 PARTITION OF pt.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+SELECT pgroll.start('{"operations": [{"create_index": {"table": "logs", "name": "logs_id",
+    "columns": ["id"]}}]}', '04_logs', 'pt');
+:e
+
+-- a backfilled column and a rewritten one, through every partition
+SELECT pgroll.start('{"operations": [
+    {"add_column": {"table": "events", "up": "n * 2",
+                    "column": {"name": "twice", "type": "bigint", "nullable": false}}},
+    {"alter_column": {"table": "events", "column": "n", "type": "bigint",
+                      "up": "n", "down": "n"}}]}', '04_twice', 'pt');
+INSERT INTO pt.events (id, at, kind, n) VALUES (5000, '2026-06-01', 'a', 7);
+CALL pgroll.wait('pt');
+SELECT count(*) FILTER (WHERE twice = n * 2) AS right, count(*) AS rows FROM pt_04_twice.events;
+SELECT pgroll.complete('pt');
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = 'pt.events_2026_a'::regclass AND attname = 'n';
+SELECT * FROM part_indexes WHERE index = 'events_n' OR attached_to = 'events_n';
+
+SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS pt, pt_01_index, pt_02_unique, pt_04_twice, pt_elsewhere CASCADE;
+DELETE FROM pgroll.migrations WHERE schema = 'pt';
