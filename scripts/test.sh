@@ -33,6 +33,19 @@ ISOLATION_TESTS=$(make -s print-isolation 2>/dev/null)
 rm -rf results regression.diffs regress.diffs regression.out
 log=$(mktemp)
 
+# Scripts with a throwaway cluster of their own (they wait more than they
+# compute) run meanwhile, each in the background, their TAP collected at
+# the end.
+OWN_CLUSTER_TESTS="test/t/crash_containment.sh test/t/operations.sh"
+own_pids=()
+own_logs=()
+for t in $OWN_CLUSTER_TESTS; do
+    own_log=$(mktemp)
+    ( "$t" >"$own_log" 2>&1 || echo "not ok - $t exited with an error" >>"$own_log" ) &
+    own_pids+=($!)
+    own_logs+=("$t:$own_log")
+done
+
 say "pg_regress"
 "$PGXS_DIR/test/regress/pg_regress" --bindir="$PGBIN" --inputdir=test \
     --use-existing --dbname=pgroll_regress $REGRESS_TESTS 2>&1 | tee -a "$log" || true
@@ -53,8 +66,15 @@ rm -f "$upgrade_log"
 export PGDATA PGBIN
 for t in test/t/*.sh test/conformance/run.sh; do
     [ -x "$t" ] || continue
+    case " $OWN_CLUSTER_TESTS " in *" $t "*) continue ;; esac
     say "$t"
     "$t" 2>&1 | tee -a "$log.tap" || echo "not ok - $t exited with an error" | tee -a "$log.tap"
+done
+for pid in "${own_pids[@]}"; do wait "$pid" || true; done
+for entry in "${own_logs[@]}"; do
+    say "${entry%%:*} (ran on its own cluster, meanwhile)"
+    tee -a "$log.tap" <"${entry#*:}"
+    rm -f "${entry#*:}"
 done
 
 # A backend or worker that died of a signal is a failed test.  (Tests that

@@ -8,7 +8,8 @@
 #
 # For every operation (and a migration combining several), on a fixture
 # with identity and serial keys, foreign keys both ways, unique, check and
-# exclusion constraints, an index, comments and rows: for phase in start,
+# exclusion constraints, an index, comments (and, for the partitioned_*
+# migrations, a sub-partitioned partitioned table) and rows: for phase in start,
 # complete, rollback, the call is made with pgroll.inject_fault = 'step:N'
 # for N = 1, 2, ... until it succeeds.  Each failed call must fail with the
 # injected error (SQLSTATE PR999: no step may swallow it), and leave the
@@ -49,6 +50,20 @@ INSERT INTO fi.orders (customer_id, amount, note, during)
     FROM generate_series(1, 300) g;
 INSERT INTO fi.refunds SELECT g, g, 'r' || g FROM generate_series(1, 20) g;
 "
+# for the partitioned_* migrations only (every snapshot dumps it: kept out
+# of the others' way)
+FIXTURE_PARTITIONED="
+CREATE TABLE fi.events (id int NOT NULL, at date NOT NULL, kind text NOT NULL, n int)
+    PARTITION BY RANGE (at);
+CREATE TABLE fi.events_2025 PARTITION OF fi.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE fi.events_2026 PARTITION OF fi.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE fi.events_2026_a PARTITION OF fi.events_2026 FOR VALUES IN ('a');
+CREATE TABLE fi.events_2026_b PARTITION OF fi.events_2026 DEFAULT;
+CREATE INDEX events_n ON fi.events (n);
+INSERT INTO fi.events SELECT g, date '2025-06-01' + g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END, g
+    FROM generate_series(1, 400) g;
+"
 
 # name|document: one migration per line
 MIGRATIONS=$(cat <<'EOF'
@@ -71,6 +86,8 @@ set_replica_identity|{"operations": [{"set_replica_identity": {"table": "custome
 sql|{"operations": [{"sql": {"up": "CREATE TABLE fi.log (id int)", "down": "DROP TABLE fi.log"}}]}
 alter_identity|{"operations": [{"alter_column": {"table": "customers", "column": "id", "type": "bigint", "up": "id", "down": "id"}}]}
 alter_unique_check|{"operations": [{"alter_column": {"table": "customers", "column": "email", "type": "varchar(200)", "up": "email", "down": "email"}}]}
+partitioned_index|{"operations": [{"create_index": {"name": "events_kind_n", "table": "events", "columns": ["kind", "n"]}}]}
+partitioned_rewrite|{"operations": [{"alter_column": {"table": "events", "column": "n", "type": "bigint", "up": "n", "down": "n"}}, {"add_column": {"table": "events", "up": "n + 1", "column": {"name": "m", "type": "int", "nullable": true}}}]}
 combined|{"operations": [{"add_column": {"table": "customers", "up": "upper(email)", "column": {"name": "shout", "type": "text", "nullable": true}}}, {"alter_column": {"table": "orders", "column": "amount", "type": "bigint", "up": "amount", "down": "amount"}}, {"rename_column": {"table": "orders", "from": "note", "to": "remark"}}, {"create_index": {"name": "customers_shout_idx", "table": "customers", "columns": ["shout"]}}, {"drop_column": {"table": "refunds", "column": "reason"}}]}
 EOF
 )
@@ -158,6 +175,9 @@ run_migration() {
     dropdb --if-exists "$db" >/dev/null 2>&1
     createdb "$db" && psql -X -q -d "$db" -c "CREATE EXTENSION pgroll" \
         -c "$FIXTURE" >/dev/null 2>&1
+    case $name in
+        partitioned_*) psql -X -q -d "$db" -c "$FIXTURE_PARTITIONED" >/dev/null 2>&1 ;;
+    esac
     case $name in
         alter_*|combined)
             run_timeouts "$db" "$name" "$doc"
