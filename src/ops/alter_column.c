@@ -147,6 +147,7 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 		op_resolve_type(ac->type, &opts.type, &opts.typmod, &serial, op_path(ctx, "type"));
 	}
 	opts.drop_not_null = ac->nullable.present && ac->nullable.value;
+	opts.replaces_default = ac->default_expr.present;
 
 	op_table_relid(ctx, table);
 	if (OidIsValid(table->relid))

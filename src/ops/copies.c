@@ -45,6 +45,10 @@
 #include "subxact.h"
 
 #define NEW_COLUMN_PREFIX	PGROLL_PREFIX "new_"
+
+#define DEFAULT_MISFIT_HINT \
+	"Give the column a default that fits in the operation (\"default\"), or none " \
+	"(\"default\": null)."
 #define COPY_PREFIX			PGROLL_PREFIX "dup_"
 #define NOT_NULL_PREFIX		PGROLL_PREFIX "check_not_null_"
 #define NOT_NULL_PREFIX_LIKE "\\_pgroll\\_check\\_not\\_null\\_"
@@ -166,6 +170,22 @@ report_skipped(OpContext *ctx, const char *object, const char *reason)
 			 errhint("Add an equivalent that fits the new type in the migration.")));
 	if (ctx->execute)
 		history_record_skipped(ctx->schema, ctx->migration, object, reason);
+}
+
+/*
+ * A check or default of the old column that cannot apply to the new type:
+ * start refuses rather than drop it (its absence would let the new
+ * version write what the old one forbids, or insert NULLs).
+ */
+static void
+refuse_misfit(OpContext *ctx, const char *object, const char *reason, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s%s%s does not fit the column's new type",
+					ctx->path ? ctx->path : "", ctx->path ? ": " : "", object),
+			 errdetail("%s", reason),
+			 errhint("%s", hint)));
 }
 
 typedef struct RewriteArgs
@@ -330,16 +350,17 @@ copy_checks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *expr = rewrite_onto_copy(row[1], relid, copies, true, &reason);
 		char	   *name = op_internal_name(COPY_PREFIX, row[0]);
 
-		/* a check that does not fit the new type is not copied, and said so */
+		/* a check that does not fit the new type is never dropped silently */
 		if (expr == NULL ||
 			!pgroll_ddl_try(psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s)%s NOT VALID",
 									 rel, quote_identifier(name), expr,
 									 strcmp(row[2], "t") == 0 ? " NO INHERIT" : ""),
 							&reason))
-		{
-			report_skipped(ctx, psprintf("check constraint \"%s\"", row[0]), reason);
-			continue;
-		}
+			refuse_misfit(ctx, psprintf("check constraint \"%s\" of table \"%s\"", row[0],
+										get_rel_name(relid)),
+						  reason,
+						  "Drop the check before this migration (or in a sql operation "
+						  "before this one), or make the new type one it fits.");
 		sync_add_job(sync, psprintf("validate check %s", row[0]),
 					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", rel,
 							  quote_identifier(name)), NULL);
@@ -779,13 +800,11 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	{
 		char	   *reason = NULL;
 
-		/* a default that does not fit the new type is not kept, and said so */
-		if (column->view_default != NULL && OidIsValid(opts->type) &&
+		/* a default that does not fit the new type is never dropped silently */
+		if (column->view_default != NULL && OidIsValid(opts->type) && !opts->replaces_default &&
 			!default_fits(column->view_default, type, typmod, &reason))
-		{
-			report_skipped(ctx, psprintf("default of column \"%s\"", column->name), reason);
-			column->view_default = NULL;
-		}
+			refuse_misfit(ctx, psprintf("default of column \"%s\"", column->name), reason,
+						  DEFAULT_MISFIT_HINT);
 
 		/* validate: a placeholder, so that later operations see the copy */
 		copy = palloc0(sizeof(ColumnCopy));
@@ -841,13 +860,11 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 									 pgroll_literal(att[5])), &reason))
 			report_skipped(ctx, psprintf("identity of column \"%s\"", column->name), reason);
 	}
-	else if (att[2] != NULL &&
+	else if (att[2] != NULL && !opts->replaces_default &&
 			 !pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 									  rel, quote_identifier(copy->physical), att[2]), &reason))
-	{
-		report_skipped(ctx, psprintf("default of column \"%s\"", column->name), reason);
-		column->view_default = NULL;
-	}
+		refuse_misfit(ctx, psprintf("default of column \"%s\"", column->name), reason,
+					  DEFAULT_MISFIT_HINT);
 	if (att[3] != NULL)
 		pgroll_ddlf("COMMENT ON COLUMN %s.%s IS %s", rel, quote_identifier(copy->physical),
 					pgroll_literal(att[3]));

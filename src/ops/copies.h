@@ -47,6 +47,7 @@ typedef struct CopyOptions
 	int32		typmod;
 	bool		drop_not_null;
 	Oid			without_constraint; /* drop_*constraint: not copied */
+	bool		replaces_default;	/* the operation gives the column a default */
 } CopyOptions;
 
 /*

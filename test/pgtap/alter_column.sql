@@ -62,7 +62,7 @@ BEGIN
     DELETE FROM pgroll.migrations WHERE schema = 'tap_alter_column';
 END $$;
 
-SELECT plan(539);
+SELECT plan(541);
 CREATE SCHEMA tap_alter_column;
 
 -- ---------------------------------------------------------------------
@@ -987,11 +987,28 @@ DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
 
 -- ---------------------------------------------------------------------
 -- 18_type_default: legacy.v text -> integer: its default ('7'::text)
--- and its check (v <> '') do not apply to an integer and are not carried
--- over; legacy.w int -> bigint keeps its default and check
+-- and its check (v <> '') cannot apply to an integer, and start refuses
+-- (42804) rather than drop them; with a new default in the operation and
+-- the check dropped first, it goes through.  legacy.w int -> bigint keeps
+-- its default and check.
 -- ---------------------------------------------------------------------
-INSERT INTO migration_docs VALUES ('18_type_default', $j${"operations": [
+INSERT INTO migration_docs VALUES ('18_type_default_refused', $j${"operations": [
   {"alter_column": {"table": "legacy", "column": "v", "type": "integer",
+     "up": "nullif(v, '')::int", "down": "v::text"}},
+  {"alter_column": {"table": "legacy", "column": "w", "type": "bigint", "up": "w", "down": "w"}}]}$j$);
+SELECT matches(pg_temp.start('18_type_default_refused'),
+               '^ERROR 42804: .*default of column "v" does not fit the column''s new type',
+               '18_type_default: a default that cannot apply to the new type: start refuses');
+INSERT INTO migration_docs VALUES ('18_type_default_check', $j${"operations": [
+  {"alter_column": {"table": "legacy", "column": "v", "type": "integer", "default": "7",
+     "up": "nullif(v, '')::int", "down": "v::text"}},
+  {"alter_column": {"table": "legacy", "column": "w", "type": "bigint", "up": "w", "down": "w"}}]}$j$);
+SELECT matches(pg_temp.start('18_type_default_check'),
+               '^ERROR 42804: .*check constraint "legacy_v_not_empty" of table "legacy" does not fit',
+               '18_type_default: a check that cannot apply to the new type: start refuses');
+ALTER TABLE tap_alter_column.legacy DROP CONSTRAINT legacy_v_not_empty;
+INSERT INTO migration_docs VALUES ('18_type_default', $j${"operations": [
+  {"alter_column": {"table": "legacy", "column": "v", "type": "integer", "default": "7",
      "up": "nullif(v, '')::int", "down": "v::text"}},
   {"alter_column": {"table": "legacy", "column": "w", "type": "bigint", "up": "w", "down": "w"}}]}$j$);
 SELECT pg_temp.before_start('18_type_default') AS void \gset
@@ -1013,10 +1030,10 @@ SELECT is(pg_temp.start('18_type_default'), 'tap_alter_column_18_type_default', 
 CALL pgroll.wait('tap_alter_column', '2 minutes');
 SELECT is(pg_temp.complete(), '18_type_default', '18_type_default: complete');
 SELECT * FROM pg_temp.after_complete('18_type_default');
-SELECT is(pg_temp.coldef('legacy', 'v'), 'integer', '18_type_default: after complete v is an integer without the text default');
+SELECT is(pg_temp.coldef('legacy', 'v'), 'integer DEFAULT 7', '18_type_default: after complete v is an integer with the new default');
 SELECT is(pg_temp.coldef('legacy', 'w'), 'bigint DEFAULT 5', '18_type_default: after complete w keeps its default');
 SELECT is(pg_temp.cons('legacy'), 'legacy_pkey PRIMARY KEY (id); legacy_w_small CHECK ((w < 100))',
-          '18_type_default: after complete the check that still applies is kept, the other is gone');
+          '18_type_default: after complete the check is kept');
 SELECT is(pg_temp.nq($$SELECT id, v, w FROM legacy ORDER BY id$$), '(1,1,1) (2,,2) (10,3,10) (12,7,5)',
           '18_type_default: after complete the data');
 DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
