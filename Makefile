@@ -24,6 +24,7 @@ OBJS = \
 	src/writer.o \
 	src/retired.o \
 	src/drop_guard.o \
+	src/partition_guard.o \
 	src/jobs.o \
 	src/worker.o \
 	src/slots.o \

@@ -348,3 +348,19 @@ CREATE EVENT TRIGGER pgroll_views_follow_table ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE')
     EXECUTE FUNCTION pgroll.views_follow_table();
 ALTER EVENT TRIGGER pgroll_views_follow_table ENABLE ALWAYS;
+
+/*
+ * ATTACH PARTITION / DETACH PARTITION on a table an active migration
+ * changes is refused: an attached partition would miss the migration's
+ * columns, checks and indexes, a detached one would keep them.
+ */
+CREATE FUNCTION pgroll.partition_guard()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'pgroll_partition_guard'
+LANGUAGE C
+SET search_path = pg_catalog, pg_temp;
+
+CREATE EVENT TRIGGER pgroll_partition_guard ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION pgroll.partition_guard();
+ALTER EVENT TRIGGER pgroll_partition_guard ENABLE ALWAYS;

@@ -1,4 +1,5 @@
--- partitions: migrations of partitioned tables, end to end
+-- partitions: migrations of partitioned tables, end to end; no ATTACH or
+-- DETACH PARTITION while a migration changes the table
 \set e '\\echo SQLSTATE: :LAST_ERROR_SQLSTATE'
 CREATE SCHEMA pt;
 CREATE TABLE pt.events (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL, n int)
@@ -70,7 +71,21 @@ SELECT pgroll.start('{"operations": [
 INSERT INTO pt.events (id, at, kind, n) VALUES (5000, '2026-06-01', 'a', 7);
 CALL pgroll.wait('pt');
 SELECT count(*) FILTER (WHERE twice = n * 2) AS right, count(*) AS rows FROM pt_04_twice.events;
+-- partitions are not attached or detached while a migration changes the table
+CREATE TABLE pt.events_2027 (LIKE pt.events);
+ALTER TABLE pt.events ATTACH PARTITION pt.events_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+:e
+ALTER TABLE pt.events DETACH PARTITION pt.events_default;
+:e
+ALTER TABLE pt.events_2026 DETACH PARTITION pt.events_2026_other;
+:e
 SELECT pgroll.complete('pt');
+-- afterwards they are, and a detached partition has nothing of pgroll
+ALTER TABLE pt.events DETACH PARTITION pt.events_default;
+SELECT count(*) AS pgroll_things
+FROM pg_attribute WHERE attrelid = 'pt.events_default'::regclass AND attname LIKE '\_pgroll%' AND NOT attisdropped;
+SELECT count(*) AS pgroll_triggers FROM pg_trigger WHERE tgrelid = 'pt.events_default'::regclass;
+ALTER TABLE pt.events ATTACH PARTITION pt.events_default DEFAULT;
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 WHERE attrelid = 'pt.events_2026_a'::regclass AND attname = 'n';
 SELECT * FROM part_indexes WHERE index = 'events_n' OR attached_to = 'events_n';
