@@ -308,46 +308,6 @@ CREATE EVENT TRIGGER pgroll_drop_guard ON ddl_command_start
 -- replica mode (session_replication_role) must not skip it
 ALTER EVENT TRIGGER pgroll_drop_guard ENABLE ALWAYS;
 
-/*
- * A version's view over a table without row-level security runs with its
- * owner's rights on the table (security_invoker = false), so that roles
- * with grants on some columns only can use it.  Should the table get
- * row-level security later, or another owner, its views switch to
- * security_invoker: the policies then filter as the client, never as the
- * view's owner.
- */
-CREATE FUNCTION pgroll.views_follow_table()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v regclass;
-BEGIN
-    FOR v IN
-        SELECT DISTINCT vc.oid::regclass
-        FROM pg_event_trigger_ddl_commands() cmd
-        JOIN pg_class t ON cmd.classid = 'pg_class'::regclass AND t.oid = cmd.objid
-        JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid
-                        AND d.classid = 'pg_rewrite'::regclass
-        JOIN pg_rewrite r ON r.oid = d.objid
-        JOIN pg_class vc ON vc.oid = r.ev_class AND vc.relkind = 'v'
-        JOIN pg_namespace n ON n.oid = vc.relnamespace
-        WHERE 'security_invoker=false' = ANY (vc.reloptions)
-          AND (t.relrowsecurity OR NOT pg_has_role(vc.relowner, t.relowner, 'USAGE'))
-          AND n.nspname IN (SELECT m.schema || '_' || coalesce(m.migration ->> 'version_schema', m.name)
-                            FROM pgroll.migrations m)
-    LOOP
-        EXECUTE format('ALTER VIEW %s SET (security_invoker = true)', v);
-    END LOOP;
-END
-$$;
-
-CREATE EVENT TRIGGER pgroll_views_follow_table ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE')
-    EXECUTE FUNCTION pgroll.views_follow_table();
-ALTER EVENT TRIGGER pgroll_views_follow_table ENABLE ALWAYS;
 
 /*
  * ATTACH PARTITION / DETACH PARTITION on a table an active migration

@@ -312,19 +312,20 @@ open_version(SyncPlan *sync, const char *schema, Oid nspid, const char *migratio
 	char	   *usage = privileges_schema_usage_sql(nspid, version_schema);
 	ListCell   *lc;
 
-	if (usage == NULL)
-		return;
 	foreach(lc, sync->tables)
 	{
 		if (((TableSync *) lfirst(lc))->backfill)
 		{
-			jobs_enqueue_statement(schema, migration, "start",
-								   "open the version to the base schema's users",
-								   usage, NULL);
+			privileges_close_schema(version_schema);
+			if (usage != NULL)
+				jobs_enqueue_statement(schema, migration, "start",
+									   "open the version to the base schema's users",
+									   usage, NULL);
 			return;
 		}
 	}
-	pgroll_ddl(usage);
+	if (usage != NULL)
+		pgroll_ddl(usage);
 }
 
 /*

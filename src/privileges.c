@@ -43,47 +43,62 @@ grantee_sql(const char *oid_text)
 }
 
 /*
- * Rows (grantee, privilege_type, is_grantable) of an ACL query, read out
- * before any GRANT runs (a GRANT through SPI replaces SPI_tuptable)
+ * Rows (grantee, privilege_type, is_grantable, grantor) of an ACL query,
+ * read out before any GRANT runs (a GRANT through SPI replaces
+ * SPI_tuptable).  Not read-only: it must see what this start created (the
+ * version schema).
  */
 static List *
 acl_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
 {
 	List	   *rows = NIL;
 
-	if (SPI_execute_with_args(sql, nargs, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read privileges");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		char	  **row = palloc(sizeof(char *) * 3);
+		char	  **row = palloc(sizeof(char *) * 4);
 
-		for (int j = 0; j < 3; j++)
+		for (int j = 0; j < 4; j++)
 			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
 		rows = lappend(rows, row);
 	}
 	return rows;
 }
 
-/* GRANT <privilege>[ (<column>)] ON <object> TO <grantee> [WITH GRANT OPTION] */
+/*
+ * GRANT <privilege>[ (<column>)] ON <object> TO <grantee> [WITH GRANT
+ * OPTION]; with as_grantor (a column's grants onto its copy, on the same
+ * table) as the original grantor: a grant a role made with its grant
+ * option stays that role's (REVOKE ... CASCADE from it reaches it).  A
+ * view's grants are its owner's.
+ */
 static void
-grant_rows(List *rows, const char *object, const char *column)
+grant_rows(List *rows, const char *object, const char *column, bool as_grantor)
 {
+	Oid			save_userid;
+	int			save_sec_context;
 	ListCell   *lc;
 
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	foreach(lc, rows)
 	{
 		char	  **row = lfirst(lc);
+		Oid			grantor = (Oid) strtoul(row[3], NULL, 10);
 
+		if (as_grantor && OidIsValid(grantor) && grantor != save_userid)
+			SetUserIdAndSecContext(grantor, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 		pgroll_ddlf("GRANT %s%s%s%s ON %s TO %s%s", row[1],
 					column ? " (" : "", column ? quote_identifier(column) : "",
 					column ? ")" : "", object, grantee_sql(row[0]),
 					strcmp(row[2], "t") == 0 ? " WITH GRANT OPTION" : "");
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 }
 
 /* The column's grants, but not the owner's own */
 #define COLUMN_ACL_SQL \
-	"SELECT x.grantee, x.privilege_type, x.is_grantable " \
+	"SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor " \
 	"FROM pg_catalog.pg_attribute a " \
 	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, " \
 	"     pg_catalog.aclexplode(a.attacl) x " \
@@ -97,7 +112,7 @@ privileges_copy_column(Oid relid, AttrNumber from, const char *to)
 	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(from)};
 
 	grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values),
-			   pgroll_relation_name(relid), to);
+			   pgroll_relation_name(relid), to, true);
 }
 
 void
@@ -108,21 +123,36 @@ privileges_grant_view(Oid relid, const char *view, List *columns)
 	ListCell   *lc;
 
 	/* a view takes no TRUNCATE, REFERENCES or TRIGGER */
-	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable "
+	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
 						"FROM pg_catalog.pg_class c, "
 						"     pg_catalog.aclexplode(COALESCE(c.relacl, "
 						"         pg_catalog.acldefault('r', c.relowner))) x "
 						"WHERE c.oid = $1 AND x.grantee <> c.relowner "
 						"  AND x.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') "
 						"ORDER BY 1, 2", 1, argtypes, values),
-			   view, NULL);
+			   view, NULL, false);
 	foreach(lc, columns)
 	{
 		ViewColumnGrant *col = lfirst(lc);
 
 		values[1] = Int16GetDatum(col->table_attnum);
-		grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column);
+		grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column, false);
 	}
+}
+
+void
+privileges_close_schema(const char *version_schema)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(version_schema)};
+	ListCell   *lc;
+
+	foreach(lc, acl_rows("SELECT DISTINCT x.grantee, '', '', 0 "
+						 "FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) x "
+						 "WHERE n.nspname = $1::name AND x.grantee <> n.nspowner",
+						 1, argtypes, values))
+		pgroll_ddlf("REVOKE ALL ON SCHEMA %s FROM %s", quote_identifier(version_schema),
+					grantee_sql(((char **) lfirst(lc))[0]));
 }
 
 char *
@@ -134,7 +164,7 @@ privileges_schema_usage_sql(Oid nspid, const char *version_schema)
 	StringInfoData sql;
 	ListCell   *lc;
 
-	rows = acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable "
+	rows = acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
 					"FROM pg_catalog.pg_namespace n, "
 					"     pg_catalog.aclexplode(COALESCE(n.nspacl, "
 					"         pg_catalog.acldefault('n', n.nspowner))) x "

@@ -42,4 +42,11 @@ extern void privileges_grant_view(Oid relid, const char *view, List *columns);
  */
 extern char *privileges_schema_usage_sql(Oid nspid, const char *version_schema);
 
+/*
+ * Take every grant off the version schema but its owner's (those that
+ * default privileges, ALTER DEFAULT PRIVILEGES ... ON SCHEMAS, gave it as
+ * it was created): it opens when its backfill is done.
+ */
+extern void privileges_close_schema(const char *version_schema);
+
 #endif							/* PGROLL_PRIVILEGES_H */

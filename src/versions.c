@@ -6,14 +6,11 @@
  * A version schema holds one view per table of the schema, as the version
  * names it: columns in table order under their logical names, columns
  * dropped in the version left out, pgroll's _pgroll_* columns never shown.
- * A view over a table with row-level security is security_invoker, so the
- * policies filter as the client; PostgreSQL then also checks the client's
- * privileges on every column of the table the view shows, so a role with
- * grants on some columns only cannot use it.  Any other view runs with its
- * owner's rights on the table (the migrating role, who owns the table),
- * as pgroll's views do, and the client's privileges are checked on the
- * view, which has the table's grants (privileges.c).  A view over a table
- * the migrating role does not own is security_invoker too.  Views carry
+ * Views are security_invoker: the client's privileges on the table, as
+ * they are at the moment (a REVOKE after start counts), and row-level
+ * security apply, never the view owner's.  (PostgreSQL then checks the
+ * client's privileges on every column of the table the view shows, so a
+ * role with grants on some columns only cannot use the view.)  Views carry
  * the column defaults, so an insert through a view behaves as an insert
  * into the table.  Views bind to the
  * table by OID: later renames of the table or its columns keep them valid.
@@ -85,24 +82,6 @@ grant_like_table(ModelTable *table, const char *view)
 
 static List *version_views(const char *version_schema);
 
-/* See the header comment: which views check the client's rights on the table */
-static bool
-view_is_invoker(ModelTable *table)
-{
-	HeapTuple	tuple;
-	bool		invoker;
-
-	if (!OidIsValid(table->relid))
-		return false;
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(table->relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", table->relid);
-	invoker = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity ||
-		!has_privs_of_role(GetUserId(), ((Form_pg_class) GETSTRUCT(tuple))->relowner);
-	ReleaseSysCache(tuple);
-	return invoker;
-}
-
 static void
 create_view(Model *model, ModelTable *table, const char *version_schema)
 {
@@ -112,8 +91,8 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 	ListCell   *lc;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE VIEW %s WITH (security_invoker = %s) AS SELECT ",
-					 view, view_is_invoker(table) ? "true" : "false");
+	appendStringInfo(&sql, "CREATE VIEW %s WITH (security_invoker = true) AS SELECT ",
+					 view);
 	foreach(lc, table->columns)
 	{
 		ModelColumn *c = lfirst(lc);
@@ -343,6 +322,9 @@ tombstone_columns(const char *version_schema, const char *view, char **select_li
 		appendStringInfo(&sel, "%sr.%s", i ? ", " : "", name);
 		appendStringInfo(&def, "%s%s %s", i ? ", " : "", name, type);
 	}
+	/* a view without columns: the function still needs a column definition */
+	if (SPI_processed == 0)
+		appendStringInfoString(&def, "_pgroll_none integer");
 	*select_list = sel.data;
 	*definitions = def.data;
 }

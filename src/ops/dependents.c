@@ -17,13 +17,47 @@
  */
 #include "pgroll.h"
 
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 
 #include "ops/ops.h"
+
+/*
+ * A column in the partition key of the table or of one of its partitions
+ * cannot be dropped (PostgreSQL's rule): complete, which drops it (or the
+ * old column of a copy), could not finish.
+ */
+static void
+check_not_partition_key(Oid relid, AttrNumber attnum, const char *what, const char *path)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	if (SPI_execute_with_args("SELECT pg_catalog.format('%I', t.relid::pg_catalog.regclass) "
+							  "FROM pg_catalog.pg_partition_tree($1) t "
+							  "JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = t.relid "
+							  "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.relid "
+							  "JOIN pg_catalog.pg_attribute c ON c.attrelid = $1 AND c.attnum = $2 "
+							  "WHERE a.attname = c.attname "
+							  "  AND a.attnum = ANY (p.partattrs::pg_catalog.int2[]) "
+							  "ORDER BY t.level LIMIT 1",
+							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the partition keys of relation %u", relid);
+	if (SPI_processed == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: %s is in the partition key of %s",
+						path, what, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errdetail("PostgreSQL cannot drop a partition key column, which complete would do."),
+				 errhint("Create a new partitioned table instead.")));
+}
 
 void
 check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
@@ -35,6 +69,9 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 	int			nhidden = 0;
 	int			nestlevel;
 	ListCell   *lc;
+
+	if (attnum > 0)
+		check_not_partition_key(relid, attnum, what, path);
 
 	hidden = palloc(sizeof(Datum) * (list_length(ctx->model->tables) + 1));
 	foreach(lc, ctx->model->tables)

@@ -176,8 +176,8 @@ SELECT is(pg_temp.cols('tap_create_table_02_orders.line_items'),
           ARRAY['order_customer', 'order_no', 'line', 'qty']::name[],
           'line_items view has the columns in definition order');
 SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'tap_create_table_02_orders.orders'::regclass),
-          ARRAY['security_invoker=false'],
-          'the orders view (no row-level security) runs with its owner''s rights on the table');
+          ARRAY['security_invoker=true'],
+          'the orders view is security_invoker');
 
 -- the base tables
 SELECT has_table('tap_create_table', 'orders', 'base table orders is created at start');

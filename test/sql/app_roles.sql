@@ -52,7 +52,7 @@ SELECT * FROM acl;
 SELECT pgroll.start('{"operations": [{"rename_column": {"table": "accounts", "from": "name", "to": "full_name"}},
                                      {"rename_column": {"table": "profiles", "from": "nick", "to": "nickname"}}]}',
                     '01_rename', 'ar');
--- over a table with row-level security the view checks the client's rights
+-- the views check the client's rights on the tables, as they are now
 SELECT c.relname, c.reloptions FROM pg_class c
 WHERE c.relnamespace = 'ar_01_rename'::regnamespace ORDER BY 1;
 SELECT nspacl FROM pg_namespace WHERE nspname = 'ar_01_rename';
@@ -73,18 +73,23 @@ SELECT id, full_name, balance, tenant FROM ar_01_rename.accounts ORDER BY id;
 -- the old version, at the same time
 SELECT id, name, balance FROM ar.accounts ORDER BY id;
 RESET ROLE;
+-- the view has the column grants under the version's names
+SELECT a.attname, a.attacl FROM pg_attribute a
+WHERE a.attrelid = 'ar_01_rename.profiles'::regclass AND a.attacl IS NOT NULL ORDER BY 1;
+-- (but PostgreSQL checks a security_invoker view's client for every column
+-- of the table the view shows: a role with column grants only cannot use
+-- the view; it keeps using the base table)
 SET ROLE pgroll_ar_cols;
 SELECT id, nickname, score FROM ar_01_rename.profiles ORDER BY id;
-UPDATE ar_01_rename.profiles SET nickname = 'ONE' WHERE id = 1;
-SELECT id, nickname FROM ar_01_rename.profiles ORDER BY id;
-SELECT private_note FROM ar_01_rename.profiles;
 :e
-UPDATE ar_01_rename.profiles SET score = 0;
-:e
--- (PostgreSQL checks every column of the table a security_invoker view
--- shows: with column grants only, a view over a table with row-level
--- security is out of reach)
-SELECT id, full_name FROM ar_01_rename.accounts;
+SELECT id, nick, score FROM ar.profiles ORDER BY id;
+RESET ROLE;
+-- a REVOKE on the table after start counts through the views at once
+SET ROLE pgroll_ar_owner;
+REVOKE ALL ON ar.profiles FROM pgroll_ar_writer;
+RESET ROLE;
+SET ROLE pgroll_ar_writer;
+SELECT count(*) FROM ar_01_rename.profiles;
 :e
 RESET ROLE;
 SET ROLE pgroll_ar_outsider;
@@ -98,8 +103,10 @@ SELECT relacl FROM pg_class WHERE oid = 'ar.accounts'::regclass;
 SELECT * FROM acl;
 RESET ROLE;
 
--- 2. a backfill: the version opens to the application roles when it is done
+-- 2. a backfill: the version opens to the application roles when it is done,
+-- also to roles that default privileges would let in at once
 SET ROLE pgroll_ar_owner;
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO pgroll_ar_outsider;
 SET pgroll.backfill_batch_size = 1;
 SET pgroll.backfill_batch_delay = 200;
 SELECT pgroll.start('{"operations": [{"alter_column": {"table": "accounts", "column": "balance",
@@ -111,7 +118,9 @@ RESET pgroll.backfill_batch_delay;
 -- the copy has the column's grants
 SELECT a.attname, a.attacl FROM pg_attribute a
 WHERE a.attrelid = 'ar.accounts'::regclass AND a.attname LIKE '%balance' ORDER BY 1;
-SELECT nspacl IS NULL AS not_open_yet FROM pg_namespace WHERE nspname = 'ar_02_wider';
+SELECT count(*) AS open_to FROM pg_namespace n, aclexplode(n.nspacl) x
+WHERE n.nspname = 'ar_02_wider' AND x.grantee <> n.nspowner;
+ALTER DEFAULT PRIVILEGES REVOKE USAGE ON SCHEMAS FROM pgroll_ar_outsider;
 RESET ROLE;
 SET ROLE pgroll_ar_writer;
 SELECT balance FROM ar_02_wider.accounts;
@@ -126,10 +135,6 @@ SELECT id, full_name, balance FROM ar_02_wider.accounts ORDER BY id;
 INSERT INTO ar_02_wider.accounts (id, full_name, balance) VALUES (6, 'writer six', 6000);
 SELECT id, full_name, balance FROM ar_01_rename.accounts ORDER BY id;
 RESET ROLE;
-SET ROLE pgroll_ar_cols;
-SELECT id, nickname, score FROM ar_02_wider.profiles ORDER BY id;
-RESET ROLE;
-
 SET ROLE pgroll_ar_owner;
 SELECT pgroll.complete('ar');
 -- the table's privileges are what they were, column grants included
@@ -137,7 +142,7 @@ SELECT relacl FROM pg_class WHERE oid = 'ar.accounts'::regclass;
 SELECT * FROM acl;
 RESET ROLE;
 SET ROLE pgroll_ar_cols;
-SELECT id, nickname, score FROM ar_02_wider.profiles ORDER BY id;
+SELECT id, nickname, score FROM ar.profiles ORDER BY id;
 RESET ROLE;
 
 -- 3. rollback leaves no grant behind
@@ -155,9 +160,6 @@ ALTER TABLE ar.accounts OWNER TO pgroll_ar_reader;
 ALTER TABLE ar.profiles OWNER TO pgroll_ar_reader;
 GRANT CREATE ON SCHEMA ar TO pgroll_ar_reader;
 GRANT CREATE ON DATABASE pgroll_regress TO pgroll_ar_reader;
--- the views over tables their owner no longer owns check the client's rights
-SELECT c.relname, c.reloptions FROM pg_class c
-WHERE c.relnamespace = 'ar_02_wider'::regnamespace ORDER BY 1;
 SET ROLE pgroll_ar_reader;
 SELECT pgroll.start('{"operations": [{"rename_column": {"table": "profiles", "from": "score", "to": "points"}}]}',
                     '04_points', 'ar');

@@ -54,6 +54,13 @@ CALL pgroll.wait('pt');
 SELECT pgroll.rollback('pt');
 SELECT count(*) AS left_over FROM pg_class WHERE relname LIKE 'events_n_kind%';
 
+-- a partition key column cannot change type or go (complete could not drop it)
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "events", "column": "at",
+    "type": "timestamp", "up": "at", "down": "at::date"}}]}', '04_key', 'pt');
+:e
+SELECT pgroll.start('{"operations": [{"drop_column": {"table": "events", "column": "kind"}}]}', '04_key', 'pt');
+:e
+
 -- a partition in another schema is refused at start
 CREATE SCHEMA pt_elsewhere;
 CREATE TABLE pt.logs (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);

@@ -31,6 +31,11 @@ INSERT INTO pr.empty DEFAULT VALUES;
 SELECT count(*) AS rows FROM pr_01_empty.empty;
 SELECT pgroll.complete('pr');
 SELECT count(*) AS rows FROM pr.empty;
+-- the next complete retires that version, view without columns included
+SELECT pgroll.start('{"operations": [{"rename_column": {"table": "t", "from": "a", "to": "aa"}}]}', '02_aa', 'pr');
+SELECT pgroll.complete('pr');
+SELECT count(*) FROM pr_01_empty.empty;
+:e
 
 -- drop_table in a schema's first migration: old clients use the base
 -- schema's table by name, and keep it until complete
