@@ -84,3 +84,21 @@ SELECT * FROM ps_02_add_column.users ORDER BY id;
 SELECT pgroll.complete('ps');
 INSERT INTO ps_02_add_column.users (name) VALUES ('Carl');
 SELECT * FROM ps.users ORDER BY id;
+
+-- a new-version insert that leaves a column out writes its default on both
+-- sides (a rewritten column's default is converted; an added column's
+-- default fills old rows and new ones)
+CREATE SCHEMA pdf;
+CREATE TABLE pdf.t (id int PRIMARY KEY, qty int NOT NULL DEFAULT 5, label text DEFAULT 'none');
+INSERT INTO pdf.t (id) VALUES (1);
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "t", "column": "qty", "type": "bigint", "up": "qty", "down": "qty"}},
+    {"add_column": {"table": "t", "column": {"name": "note", "type": "text", "default": "''n/a''", "nullable": true}}}]}',
+    '01_defaults', 'pdf');
+INSERT INTO pdf_01_defaults.t (id) VALUES (2);
+INSERT INTO pdf.t (id) VALUES (3);
+CALL pgroll.wait('pdf');
+SELECT * FROM pdf_01_defaults.t ORDER BY id;
+SELECT id, qty, label FROM pdf.t ORDER BY id;
+SELECT pgroll.complete('pdf');
+SELECT id, qty, label, note FROM pdf.t ORDER BY id;
