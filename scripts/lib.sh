@@ -5,7 +5,7 @@
 # user (initdb and postgres refuse to run as root).
 
 PGBIN=/usr/lib/postgresql/15/bin
-PACKAGES="make gcc postgresql-15 postgresql-client-15 postgresql-server-dev-15
+PACKAGES="make gcc git postgresql-15 postgresql-client-15 postgresql-server-dev-15
           postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl"
 
 say() { printf '\n==> %s\n' "$*"; }
