@@ -34,6 +34,7 @@ OBJS = \
 	src/ops/registry.o \
 	src/ops/constraint_sql.o \
 	src/ops/dependents.o \
+	src/ops/carry_over.o \
 	src/ops/copies.o \
 	src/ops/create_table.o \
 	src/ops/drop_table.o \
@@ -55,7 +56,7 @@ DATA = sql/pgroll--0.1.0.sql sql/pgroll--0.1.0--0.2.0.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate writer_version complete_checks long_names fragments operations app_roles pgroll_rules partitions cron
+REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate writer_version complete_checks long_names fragments operations app_roles pgroll_rules partitions dependents cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
 ISOLATION      = concurrent_start backfill_writers lock_retry lock_retry_complete

@@ -349,3 +349,23 @@ pgroll_literal(const char *value)
 {
 	return quote_literal_cstr(value);
 }
+
+List *
+pgroll_query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	List	   *rows = NIL;
+	int			rc = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "catalog query failed: %s", SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		int			ncols = SPI_tuptable->tupdesc->natts;
+		char	  **row = palloc0(sizeof(char *) * ncols);
+
+		for (int j = 0; j < ncols; j++)
+			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
+		rows = lappend(rows, row);
+	}
+	return rows;
+}

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/attnum.h"
+#include "nodes/pg_list.h"
 
 /*
  * Run one generated statement (SPI must be connected).  The statement runs
@@ -47,6 +48,13 @@ extern char *pgroll_relation_name(Oid relid);
 
 /* The current quoted name of a column; error if it is gone */
 extern char *pgroll_column_name(Oid relid, AttrNumber attnum);
+
+/*
+ * The rows of a catalog query, each a char *[] of its columns as text
+ * (NULL for NULL), read out before the next statement replaces
+ * SPI_tuptable.  Not read-only: it sees what this command changed.
+ */
+extern List *pgroll_query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values);
 
 /* A string literal for generated SQL */
 extern char *pgroll_literal(const char *value);

@@ -140,6 +140,39 @@ privileges_grant_view(Oid relid, const char *view, List *columns)
 	}
 }
 
+/*
+ * The grants of a saved ACL, made again on an object its owner has just
+ * made: others' grants as their grantors (the owner's first, so that a
+ * grant option another role passes on is there before it is used), and
+ * what the owner had revoked from itself revoked again.
+ */
+void
+privileges_restore(const char *object, const char *column, const char *acl, Oid owner)
+{
+	Oid			argtypes[3] = {TEXTOID, OIDOID, CHAROID};
+	Datum		values[3] = {CStringGetTextDatum(acl), ObjectIdGetDatum(owner),
+	CharGetDatum(column ? 'c' : 'r')};
+	ListCell   *lc;
+
+	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
+						"FROM pg_catalog.aclexplode($1::pg_catalog.aclitem[]) x "
+						"WHERE x.grantee <> $2 "
+						"ORDER BY x.grantor <> $2, x.grantor, 1, 2",
+						3, argtypes, values),
+			   object, column, true);
+	if (column != NULL)
+		return;
+	foreach(lc, acl_rows("SELECT d.privilege_type, '', '', 0 "
+						 "FROM pg_catalog.aclexplode(pg_catalog.acldefault($3, $2)) d "
+						 "WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode($1::pg_catalog.aclitem[]) x "
+						 "                  WHERE x.grantee = $2 "
+						 "                    AND x.privilege_type = d.privilege_type) "
+						 "ORDER BY 1",
+						 3, argtypes, values))
+		pgroll_ddlf("REVOKE %s ON %s FROM %s", ((char **) lfirst(lc))[0], object,
+					quote_identifier(GetUserNameFromId(owner, false)));
+}
+
 void
 privileges_close_schema(const char *version_schema)
 {

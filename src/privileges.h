@@ -37,6 +37,13 @@ typedef struct ViewColumnGrant
 extern void privileges_grant_view(Oid relid, const char *view, List *columns);
 
 /*
+ * Make the grants of a saved ACL (aclitem[] as text) again on an object,
+ * or on one of its columns, owned by owner (carried-over views).
+ */
+extern void privileges_restore(const char *object, const char *column, const char *acl,
+							   Oid owner);
+
+/*
  * "GRANT USAGE ON SCHEMA <version schema> TO ..." for every role that has
  * USAGE on the base schema (PUBLIC included), or NULL if none has.
  */

@@ -38,6 +38,7 @@
 #include "expr.h"
 #include "history.h"
 #include "jobs.h"
+#include "ops/carry_over.h"
 #include "ops/constraint_sql.h"
 #include "ops/copies.h"
 #include "privileges.h"
@@ -57,27 +58,6 @@
  * Small helpers
  * ---------------------------------------------------------------------
  */
-
-/* Rows of a catalog query, each a palloc'd array of strings */
-static List *
-query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
-{
-	List	   *rows = NIL;
-	int			rc = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "catalog query failed: %s", SPI_result_code_string(rc));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		int			ncols = SPI_tuptable->tupdesc->natts;
-		char	  **row = palloc0(sizeof(char *) * ncols);
-
-		for (int j = 0; j < ncols; j++)
-			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
-		rows = lappend(rows, row);
-	}
-	return rows;
-}
 
 /* Is attnum in an int2[] text like "{1,2}"? */
 static bool
@@ -339,7 +319,7 @@ copy_checks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	values[0] = ObjectIdGetDatum(relid);
 	copies_arrays(copies, &values[1], &values[2]);
 
-	foreach(lc, query_rows("SELECT conname, pg_catalog.pg_get_expr(conbin, conrelid), "
+	foreach(lc, pgroll_query_rows("SELECT conname, pg_catalog.pg_get_expr(conbin, conrelid), "
 						   "       connoinherit FROM pg_catalog.pg_constraint "
 						   "WHERE conrelid = $1 AND contype = 'c' AND conkey && $2 "
 						   "  AND oid <> ALL ($3) AND conname::text NOT LIKE '\\_pgroll\\_%' "
@@ -381,7 +361,7 @@ copy_unique(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	values[0] = ObjectIdGetDatum(relid);
 	copies_arrays(copies, &values[1], &values[2]);
 
-	foreach(lc, query_rows("SELECT c.conname, c.contype, c.conkey::text, "
+	foreach(lc, pgroll_query_rows("SELECT c.conname, c.contype, c.conkey::text, "
 						   "  (SELECT pg_catalog.array_agg(k)::text FROM pg_catalog.unnest(i.indkey) "
 						   "     WITH ORDINALITY u(k, n) WHERE n > i.indnkeyatts), "
 						   "  i.indnullsnotdistinct, c.condeferrable, c.condeferred, "
@@ -456,7 +436,7 @@ copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	values[0] = ObjectIdGetDatum(relid);
 	copies_arrays(copies, &values[1], &values[2]);
 
-	foreach(lc, query_rows("SELECT c.conname, c.conkey::text, c.confrelid, c.confkey::text, "
+	foreach(lc, pgroll_query_rows("SELECT c.conname, c.conkey::text, c.confrelid, c.confkey::text, "
 						   "  c.confmatchtype, c.confdeltype, c.confupdtype, "
 						   "  c.confdelsetcols::text, c.condeferrable, c.condeferred "
 						   "FROM pg_catalog.pg_constraint c "
@@ -504,7 +484,7 @@ copy_incoming_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	values[0] = ObjectIdGetDatum(relid);
 	copies_arrays(copies, &values[1], &unused);
 
-	foreach(lc, query_rows("SELECT c.conname, c.conrelid, c.conkey::text, c.confkey::text, "
+	foreach(lc, pgroll_query_rows("SELECT c.conname, c.conrelid, c.conkey::text, c.confkey::text, "
 						   "  c.confmatchtype, c.confdeltype, c.confupdtype, "
 						   "  c.confdelsetcols::text, c.condeferrable, c.condeferred "
 						   "FROM pg_catalog.pg_constraint c "
@@ -542,7 +522,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	values[0] = ObjectIdGetDatum(relid);
 	copies_arrays(copies, &values[1], &unused);
 
-	foreach(lc, query_rows("SELECT ic.relname, i.indexrelid, i.indisunique, am.amname, "
+	foreach(lc, pgroll_query_rows("SELECT ic.relname, i.indexrelid, i.indisunique, am.amname, "
 						   "  i.indnkeyatts, i.indnatts, "
 						   "  pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
 						   "  pg_catalog.array_to_string(ic.reloptions, ', '), "
@@ -577,7 +557,7 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 			char	   *expr;
 
 			/* the column or expression, then its collation, opclass and order */
-			col = linitial(query_rows("SELECT pg_catalog.pg_get_indexdef($1, $2, false), "
+			col = linitial(pgroll_query_rows("SELECT pg_catalog.pg_get_indexdef($1, $2, false), "
 									  "  CASE WHEN i.indkey[$2 - 1] <> 0 AND i.indcollation[$2 - 1] <> 0 "
 									  "        AND i.indcollation[$2 - 1] <> a.attcollation "
 									  "       THEN i.indcollation[$2 - 1]::pg_catalog.regcollation::text END, "
@@ -652,7 +632,7 @@ copy_sequence_ownership(ColumnCopy *copy)
 	Datum		values[2] = {ObjectIdGetDatum(copy->relid), Int16GetDatum(copy->old_attnum)};
 	ListCell   *lc;
 
-	foreach(lc, query_rows("SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
+	foreach(lc, pgroll_query_rows("SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
 						   "       pg_catalog.quote_ident(s.relname) FROM pg_catalog.pg_depend d "
 						   "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
 						   "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
@@ -821,6 +801,7 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 
 	copy = palloc0(sizeof(ColumnCopy));
 	copy->relid = table->relid;
+	copy->path = pstrdup(ctx->path);
 	copy->old_attnum = get_attnum(table->relid, column->source);
 	copy->name = pstrdup(column->name);
 	copy->physical = column->physical;
@@ -828,7 +809,7 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 
 	values[0] = ObjectIdGetDatum(table->relid);
 	values[1] = Int16GetDatum(copy->old_attnum);
-	att = linitial(query_rows("SELECT a.attnotnull, a.attidentity, "
+	att = linitial(pgroll_query_rows("SELECT a.attnotnull, a.attidentity, "
 							  "  CASE WHEN a.attgenerated = '' THEN "
 							  "       pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
 							  "  pg_catalog.col_description(a.attrelid, a.attnum), "
@@ -876,6 +857,99 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	return copy;
 }
 
+/* ---------------------------------------------------------------------
+ * Views and statistics objects over a replaced column (carry_over.c)
+ * ---------------------------------------------------------------------
+ */
+
+/* The old columns of the copies, as carry_over.c takes them */
+static List *
+replaced_columns(List *copies, bool saved)
+{
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	foreach(lc, copies)
+	{
+		ReplacedColumn *col = palloc(sizeof(ReplacedColumn));
+
+		if (saved)
+		{
+			char	  **c = lfirst(lc);
+
+			col->relid = (Oid) strtoul(c[0], NULL, 10);
+			col->attnum = (AttrNumber) atoi(c[1]);
+		}
+		else
+		{
+			ColumnCopy *copy = lfirst(lc);
+
+			col->relid = copy->relid;
+			col->attnum = copy->old_attnum;
+		}
+		columns = lappend(columns, col);
+	}
+	return columns;
+}
+
+typedef struct CarryOverTrial
+{
+	List	   *copies;
+	CarryOver  *carry;
+} CarryOverTrial;
+
+/* What complete will do, with the old columns renamed out of the way */
+static void
+carry_over_trial(void *arg)
+{
+	CarryOverTrial *trial = arg;
+	ListCell   *lc;
+
+	carry_over_drop(trial->carry);
+	foreach(lc, trial->copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+		char	   *old = get_attname(copy->relid, copy->old_attnum, false);
+
+		pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", pgroll_relation_name(copy->relid),
+					quote_identifier(old),
+					quote_identifier(op_internal_name(PGROLL_PREFIX "old_", old)));
+		pgroll_ddlf("ALTER TABLE %s RENAME COLUMN %s TO %s", pgroll_relation_name(copy->relid),
+					pgroll_column_name(copy->relid, copy->new_attnum), quote_identifier(old));
+	}
+	carry_over_restore(trial->carry);
+}
+
+/*
+ * start: the views and statistics objects complete will carry over are
+ * made once on the copies, and undone.  One the new type does not fit is
+ * refused now (2BP01), not found at complete.
+ */
+static void
+try_carry_over(List *copies)
+{
+	CarryOverTrial trial;
+	ErrorData  *error;
+	const char *path;
+
+	if (copies == NIL)
+		return;
+	trial.copies = copies;
+	trial.carry = carry_over_save(replaced_columns(copies, false));
+	if (trial.carry == NULL)
+		return;
+	path = ((ColumnCopy *) linitial(copies))->path;
+	carry_over_check_owners(trial.carry, path);
+	if (!pgroll_subxact(carry_over_trial, &trial, false, PGROLL_EXPECT_TYPE_MISFIT, path, &error))
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("%s: %s cannot be carried over to the rewritten column",
+						path, carry_over_current(trial.carry)),
+				 errdetail("Made again on the new column: %s", error->message),
+				 errhint("Change or drop the dependent object first, in this migration or "
+						 "before it.")));
+}
+
 void
 column_copies_finish(OpContext *ctx)
 {
@@ -907,6 +981,7 @@ column_copies_finish(OpContext *ctx)
 		copy_incoming_fks(ctx, relid, copies, sync);
 		copy_indexes(ctx, relid, copies, sync);
 	}
+	try_carry_over(ctx->sync->copies);
 }
 
 List *
@@ -1034,7 +1109,7 @@ identity_options(Oid relid, AttrNumber old_attnum)
 	bool		default_min;
 	bool		default_max;
 
-	seq = linitial(query_rows("SELECT s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "
+	seq = linitial(pgroll_query_rows("SELECT s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, "
 							  "  pg_catalog.pg_sequence_last_value(s.seqrelid), s.seqstart, "
 							  "  s.seqmin = CASE WHEN s.seqincrement > 0 THEN 1 "
 							  "    WHEN s.seqtypid = 'pg_catalog.int2'::pg_catalog.regtype THEN -32768 "
@@ -1134,7 +1209,7 @@ rename_partition_indexes(const char *nsp, const char *index)
 	Datum		values[2] = {CStringGetTextDatum(nsp), CStringGetTextDatum(index)};
 	ListCell   *lc;
 
-	foreach(lc, query_rows("WITH RECURSIVE tree AS ("
+	foreach(lc, pgroll_query_rows("WITH RECURSIVE tree AS ("
 						   "  SELECT c.oid FROM pg_catalog.pg_class c "
 						   "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 						   "  WHERE n.nspname = $1::name AND c.relname = $2::name "
@@ -1167,6 +1242,8 @@ column_copies_complete(SavedCopies *saved)
 {
 	List	   *objects = saved->objects;
 	List	   *copies = saved->copies;
+	List	   *renamed = NIL;
+	CarryOver  *carry;
 	ListCell   *lc;
 
 	check_copies_present(saved);
@@ -1194,6 +1271,10 @@ column_copies_complete(SavedCopies *saved)
 			pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
 						pgroll_relation_name(relid), quote_identifier(o[3]));
 	}
+
+	/* views and statistics objects over the old columns follow their copies */
+	carry = carry_over_save(replaced_columns(copies, true));
+	carry_over_drop(carry);
 
 	foreach(lc, copies)
 	{
@@ -1225,7 +1306,16 @@ column_copies_complete(SavedCopies *saved)
 		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
 		current = get_attname(relid, new_attnum, false);
 		if (pgroll_is_internal_name(current))
+		{
 			op_rename_column(relid, current, name);
+			current = name;
+		}
+		/* carried-over views name the column as they knew it: for now it has that name */
+		if (carry != NULL && strcmp(current, c[6]) != 0)
+		{
+			op_rename_column(relid, current, c[6]);
+			renamed = lappend(renamed, list_make2(c, current));
+		}
 		if (strcmp(c[4], "t") == 0)
 		{
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", rel,
@@ -1240,6 +1330,13 @@ column_copies_complete(SavedCopies *saved)
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (%s)",
 						rel, col, c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_opts);
 		}
+	}
+	carry_over_restore(carry);
+	foreach(lc, renamed)
+	{
+		char	  **c = linitial(lfirst(lc));
+
+		op_rename_column((Oid) strtoul(c[0], NULL, 10), c[6], lsecond(lfirst(lc)));
 	}
 
 	/* the copied objects take their names */

@@ -33,6 +33,7 @@ typedef struct ColumnCopy
 	AttrNumber	new_attnum;
 	char	   *name;			/* the column's name after complete */
 	char	   *physical;		/* _pgroll_new_<name> */
+	char	   *path;			/* of the operation that made it */
 	bool		not_null;
 	char	   *not_null_check; /* the NOT VALID check while active, or NULL */
 	char		identity;		/* 'a'/'d' to restore an identity, or '\0' */

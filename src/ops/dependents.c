@@ -9,7 +9,11 @@
  * Indexes and constraints of the table itself go with it, as a plain DROP
  * does; the views of pgroll's version schemas are dropped before complete
  * drops anything; foreign keys of tables dropped earlier in the same
- * migration go with those tables.
+ * migration go with those tables.  A column that a copy replaces takes
+ * its views and statistics objects along (carry_over.c); what depends on
+ * such a view and cannot be made again with it counts.  The partitions and
+ * inheritance children of a table go with it: what depends on them counts
+ * too.  Every dependent is named.
  *
  * src/ops/dependents.c
  *
@@ -20,11 +24,14 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
+#include "ddl.h"
+#include "ops/carry_over.h"
 #include "ops/ops.h"
 
 /*
@@ -61,13 +68,15 @@ check_not_partition_key(Oid relid, AttrNumber attnum, const char *what, const ch
 
 void
 check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
-					const char *what, const char *path, bool referencing_fks_copied)
+					const char *what, const char *path, bool replaced)
 {
 	Oid			argtypes[5] = {OIDOID, INT4OID, TEXTOID, OIDARRAYOID, BOOLOID};
 	Datum		values[5];
 	Datum	   *hidden;
 	int			nhidden = 0;
 	int			nestlevel;
+	List	   *dependents = NIL;
+	StringInfoData list;
 	ListCell   *lc;
 
 	if (attnum > 0)
@@ -87,41 +96,68 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 	values[2] = CStringGetTextDatum(ctx->schema);
 	values[3] = PointerGetDatum(construct_array(hidden, nhidden, OIDOID,
 												sizeof(Oid), true, TYPALIGN_INT));
-	values[4] = BoolGetDatum(referencing_fks_copied);
+	values[4] = BoolGetDatum(replaced);
 
-	/* start runs with the migrated schema on the path: no operator of it may resolve here */
+	/*
+	 * The table's partitions and inheritance children go with it, and a
+	 * column with it, so what depends on them counts too.  Start runs with
+	 * the migrated schema on the path: no operator of it may resolve here.
+	 */
 	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
-	SPI_execute_with_args("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
-						  "FROM pg_catalog.pg_depend d "
-						  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-						  "  AND d.refobjid = $1 AND ($2 = 0 OR d.refobjsubid = $2) "
-						  "  AND d.deptype = 'n' "
-						  "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-						  "           AND d.objid IN (SELECT indexrelid FROM pg_catalog.pg_index "
-						  "                           WHERE indrelid = $1)) "
-						  "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-						  "           AND d.objid = $1 AND $2 = 0) "
-						  "  AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
-						  "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint "
-						  "                           WHERE conrelid = $1 OR conrelid = ANY ($4) "
-						  "                              OR ($5 AND contype = 'f' AND confrelid = $1))) "
-						  "  AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
-						  "           AND d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r "
-						  "             JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
-						  "             JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace "
-						  "             JOIN pgroll.migrations m ON m.schema = $3::name "
-						  "              AND n.nspname::text = $3 || '_' || "
-						  "                  coalesce(m.migration ->> 'version_schema', m.name))) "
-						  "ORDER BY 1 LIMIT 1",
-						  5, argtypes, values, NULL, false, 1);
+	foreach(lc, pgroll_query_rows("WITH RECURSIVE tree(relid) AS ("
+								   "  SELECT $1 UNION "
+								   "  SELECT h.inhrelid FROM tree t "
+								   "  JOIN pg_catalog.pg_inherits h ON h.inhparent = t.relid), "
+								   "targets(relid, attnum) AS ("
+								   "  SELECT t.relid, a.attnum FROM tree t "
+								   "  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.relid "
+								   "  WHERE $2 = 0 OR a.attname = (SELECT attname FROM pg_catalog.pg_attribute "
+								   "                               WHERE attrelid = $1 AND attnum = $2)) "
+								   "SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+								   "FROM targets t JOIN pg_catalog.pg_depend d "
+								   "  ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+								   " AND d.refobjid = t.relid AND ($2 = 0 OR d.refobjsubid = t.attnum) "
+								   "WHERE d.deptype = 'n' "
+								   "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT indexrelid FROM pg_catalog.pg_index "
+								   "                           WHERE indrelid IN (SELECT relid FROM tree))) "
+								   "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+								   "           AND d.objid = $1 AND $2 = 0) "
+								   "  AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint "
+								   "                           WHERE conrelid IN (SELECT relid FROM tree) "
+								   "                              OR conrelid = ANY ($4) "
+								   "                              OR ($5 AND contype = 'f' AND confrelid = $1))) "
+	/* pgroll's own views, and for a replaced column the views carried over */
+								   "  AND NOT (d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT r.oid FROM pg_catalog.pg_rewrite r "
+								   "             JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
+								   "             JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace "
+								   "             LEFT JOIN pgroll.migrations m ON m.schema = $3::name "
+								   "              AND n.nspname::text = $3 || '_' || "
+								   "                  coalesce(m.migration ->> 'version_schema', m.name) "
+								   "             WHERE m.name IS NOT NULL "
+								   "                OR ($5 AND v.relkind = 'v' AND r.rulename = '_RETURN'))) "
+								   "ORDER BY 1",
+								   5, argtypes, values))
+		dependents = lappend(dependents, ((char **) lfirst(lc))[0]);
+	if (replaced)
+		dependents = list_concat(dependents, carry_over_blockers(relid, attnum));
 	AtEOXact_GUC(true, nestlevel);
-	if (SPI_processed > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("%s: cannot drop %s because other objects depend on it",
-						path, what),
-				 errdetail("%s depends on it.",
-						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
-				 errhint("Drop or change the dependent object first, in this "
-						 "migration or before it.")));
+	if (dependents == NIL)
+		return;
+
+	initStringInfo(&list);
+	foreach(lc, dependents)
+		appendStringInfo(&list, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("%s: cannot %s %s because other objects depend on it",
+					path, replaced ? "replace" : "drop", what),
+			 errdetail("Depending on it: %s.", list.data),
+			 errhint(replaced ?
+					 "pgroll carries views and statistics objects over to the new column; "
+					 "drop or change the other dependents first, in this migration or before it." :
+					 "Drop or change the dependent objects first, in this migration or before it.")));
 }

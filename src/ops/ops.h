@@ -145,11 +145,11 @@ extern void op_try(const char *path, void (*fn) (void *arg), void *arg);
 /*
  * Error 2BP01 if anything outside the table depends on the table (attnum
  * 0) or on one of its columns: complete could not drop it (dependents.c).
- * With referencing_fks_copied, other tables' foreign keys referencing it
- * do not count (a column copy copies them).
+ * With replaced (a column copy takes the column's place), other tables'
+ * foreign keys referencing it do not count (the copy gets copies of
+ * them), nor views and statistics objects, which complete carries over.
  */
 extern void check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
-								const char *what, const char *path,
-								bool referencing_fks_copied);
+								const char *what, const char *path, bool replaced);
 
 #endif							/* PGROLL_OPS_H */
