@@ -310,9 +310,10 @@ ALTER EVENT TRIGGER pgroll_drop_guard ENABLE ALWAYS;
 
 
 /*
- * ATTACH PARTITION / DETACH PARTITION on a table an active migration
- * changes is refused: an attached partition would miss the migration's
- * columns, checks and indexes, a detached one would keep them.
+ * ATTACH PARTITION / DETACH PARTITION and DROP TABLE of a partition on a
+ * table an active migration changes are refused: an attached partition
+ * would miss the migration's columns, checks and indexes, a detached one
+ * would keep them, a dropped one would fail the index builds queued for it.
  */
 CREATE FUNCTION pgroll.partition_guard()
 RETURNS event_trigger
@@ -321,6 +322,6 @@ LANGUAGE C
 SET search_path = pg_catalog, pg_temp;
 
 CREATE EVENT TRIGGER pgroll_partition_guard ON ddl_command_start
-    WHEN TAG IN ('ALTER TABLE')
+    WHEN TAG IN ('ALTER TABLE', 'DROP TABLE')
     EXECUTE FUNCTION pgroll.partition_guard();
 ALTER EVENT TRIGGER pgroll_partition_guard ENABLE ALWAYS;

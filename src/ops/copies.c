@@ -857,6 +857,57 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	return copy;
 }
 
+/*
+ * An exclusion constraint has no concurrent build: its index is made under
+ * a lock that blocks reads and writes for the whole build, so a copy of it
+ * would be downtime, and without a copy complete would drop it with the
+ * old column.  Refused at start.
+ */
+static void
+refuse_exclusion_constraints(Oid relid, List *copies)
+{
+	Oid			argtypes[3] = {OIDOID, INT2ARRAYOID, OIDARRAYOID};
+	Datum		values[3];
+	List	   *rows;
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &values[2]);
+	/* columns of the constraint, or of expressions of its index */
+	rows = pgroll_query_rows("SELECT c.conname, a.attnum, a.attname FROM pg_catalog.pg_constraint c "
+							 "JOIN pg_catalog.pg_attribute a ON a.attrelid = $1 "
+							 " AND a.attnum = ANY ($2) "
+							 "WHERE c.conrelid = $1 AND c.contype = 'x' AND c.oid <> ALL ($3) "
+							 "  AND (a.attnum = ANY (c.conkey) "
+							 "       OR EXISTS (SELECT FROM pg_catalog.pg_depend d "
+							 "                  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+							 "                    AND d.objid = c.conindid AND d.refobjid = $1 "
+							 "                    AND d.refobjsubid = a.attnum)) "
+							 "ORDER BY 1, 2 LIMIT 1",
+							 3, argtypes, values);
+	if (rows == NIL)
+		return;
+	foreach(lc, copies)
+	{
+		ColumnCopy *copy = lfirst(lc);
+		char	  **row = linitial(rows);
+
+		if (copy->old_attnum != atoi(row[1]))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: exclusion constraint \"%s\" of table %s covers column \"%s\", "
+						"which the migration rewrites",
+						copy->path, row[0], pgroll_relation_name(relid), row[2]),
+				 errdetail("PostgreSQL builds an exclusion constraint's index only under a "
+						   "lock that blocks reads and writes, so the column's copy cannot "
+						   "get one without downtime, and complete would drop it with the "
+						   "old column."),
+				 errhint("Drop the constraint in a migration before this one and add it "
+						 "again after complete (\"sql\" operations).")));
+	}
+}
+
 /* ---------------------------------------------------------------------
  * Views and statistics objects over a replaced column (carry_over.c)
  * ---------------------------------------------------------------------
@@ -975,6 +1026,7 @@ column_copies_finish(OpContext *ctx)
 			if (copy->relid == relid)
 				copies = lappend(copies, copy);
 		}
+		refuse_exclusion_constraints(relid, copies);
 		copy_checks(ctx, relid, copies, sync);
 		copy_unique(ctx, relid, copies, sync);
 		copy_outgoing_fks(ctx, relid, copies, sync);

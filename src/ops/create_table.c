@@ -170,6 +170,23 @@ plan_table(PgrollCreateTable *ct, OpContext *ctx)
 
 	model_check_not_reserved(ct->name, op_path(ctx, "name"));
 	model_check_table_absent(ctx->model, ct->name, op_path(ctx, "name"));
+	if (ctx->old_on_base)
+	{
+		foreach(lc, ctx->model->tables)
+		{
+			ModelTable *t = lfirst(lc);
+
+			if (t->hidden && OidIsValid(t->relid) && strcmp(t->physical, ct->name) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_TABLE),
+						 errmsg("%s: table \"%s\" is dropped by this migration but keeps its "
+								"name until complete", op_path(ctx, "name"), ct->name),
+						 errdetail("This is the schema's first migration: old clients use the "
+								   "base schema's tables by name until it completes."),
+						 errhint("Create the new table under another name, and rename it in a "
+								 "later migration.")));
+		}
+	}
 
 	table->name = pstrdup(ct->name);
 	table->physical = pstrdup(ct->name);

@@ -184,6 +184,21 @@ RESET client_min_messages;
 SELECT * FROM refusals ORDER BY kind;
 SET ROLE pgroll_dep_owner;
 
+-- an exclusion constraint has no concurrent build: a rewrite of its
+-- column is refused, and nothing is left behind
+CREATE TABLE dep.bookings (id int PRIMARY KEY, room int, during tsrange,
+    EXCLUDE USING gist (during WITH &&));
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "bookings", "column": "during",
+    "nullable": false, "up": "coalesce(during, tsrange(''2000-01-01'', ''2000-01-02''))",
+    "down": "during"}}]}', '05_excl', 'dep');
+:e
+SELECT count(*) AS leftovers FROM pg_attribute
+WHERE attrelid = 'dep.bookings'::regclass AND attname LIKE '\_pgroll%' AND NOT attisdropped;
+-- a column it does not cover is changed as usual
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "bookings", "column": "room",
+    "type": "bigint", "up": "room", "down": "room::int"}}]}', '05_room', 'dep');
+SELECT pgroll.rollback('dep');
+
 -- a view over a partition's column goes with the parent's column
 CREATE TABLE dep.events (id int, at date NOT NULL, n int) PARTITION BY RANGE (at);
 CREATE TABLE dep.events_2026 PARTITION OF dep.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');

@@ -1,5 +1,6 @@
 -- partitions: migrations of partitioned tables, end to end; no ATTACH or
--- DETACH PARTITION while a migration changes the table
+-- DETACH PARTITION, nor DROP TABLE of a partition, while a migration
+-- changes the table
 \set e '\\echo SQLSTATE: :LAST_ERROR_SQLSTATE'
 CREATE SCHEMA pt;
 CREATE TABLE pt.events (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL, n int)
@@ -86,6 +87,12 @@ ALTER TABLE pt.events DETACH PARTITION pt.events_default;
 :e
 ALTER TABLE pt.events_2026 DETACH PARTITION pt.events_2026_other;
 :e
+-- nor dropped (its index builds are queued)
+DROP TABLE pt.events_2026_other;
+:e
+DROP TABLE pt.events_2027, pt.events_2026_a;
+:e
+SELECT to_regclass('pt.events_2027') IS NOT NULL AS kept;
 SELECT pgroll.complete('pt');
 -- afterwards they are, and a detached partition has nothing of pgroll
 ALTER TABLE pt.events DETACH PARTITION pt.events_default;

@@ -49,6 +49,11 @@ SELECT count(*) AS in_new_version FROM pg_class WHERE relname = 'gone'
    AND relnamespace = 'pf_01_drop'::regnamespace;
 SELECT pgroll.rollback('pf');
 SELECT * FROM pf.gone ORDER BY id;
+-- so a new table cannot take its name in the same migration: said at start
+SELECT pgroll.start('{"operations": [{"drop_table": {"name": "gone"}},
+    {"create_table": {"name": "gone", "columns": [{"name": "id", "type": "int", "pk": true}]}}]}',
+    '01_drop', 'pf');
+:e
 SELECT pgroll.start('{"operations": [{"drop_table": {"name": "gone"}}]}', '01_drop', 'pf');
 SELECT count(*) FROM pf.gone;
 SELECT pgroll.complete('pf');
