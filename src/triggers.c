@@ -127,6 +127,45 @@ sync_add_stage(TableSync *table, bool up, const char *target, const char *name,
 }
 
 void
+sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod,
+				   bool keep_given)
+{
+	const char *drawn = PGROLL_PREFIX "drawn";
+	SyncRule   *up = NULL;
+	SyncRule   *fill;
+	ExprStage  *last;
+	ListCell   *lc;
+
+	foreach(lc, table->rules)
+	{
+		SyncRule   *r = lfirst(lc);
+
+		if (r->up && strcmp(r->target, target) == 0)
+			up = r;
+	}
+	if (up == NULL)
+		elog(ERROR, "column \"%s\" has no up rule to fill it from", target);
+
+	/* up's stages, then the copy's own value if the writer gave one */
+	last = palloc0(sizeof(ExprStage));
+	last->expression = keep_given ?
+		psprintf("COALESCE(%s, %s)", quote_identifier(target),
+				 quote_identifier(drawn)) :
+		pstrdup(quote_identifier(drawn));
+	last->type = type;
+	last->typmod = typmod;
+	last->name = pstrdup(drawn);
+
+	fill = palloc0(sizeof(SyncRule));
+	fill->up = false;
+	fill->target = pstrdup(target);
+	fill->scope = expr_scope_add(list_copy(up->scope), table->relid, target, target);
+	fill->stages = lappend(list_copy(up->stages), last);
+	/* first: the "down" rules read the copy */
+	table->rules = lcons(fill, table->rules);
+}
+
+void
 sync_add_job(TableSync *table, const char *description, const char *command,
 			 const char *index_name)
 {

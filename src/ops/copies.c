@@ -831,15 +831,33 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	copy->new_attnum = get_attnum(table->relid, copy->physical);
 	privileges_copy_column(table->relid, copy->old_attnum, copy->physical);
 
-	/* an identity hands out its sequence's values until complete restores it */
+	/*
+	 * A column that draws from a sequence (identity, serial): the copy gets
+	 * no default until complete; the trigger fills it from the number the
+	 * old column's default drew (sync_add_fill_rule), so that an insert
+	 * draws one number, not two.
+	 */
 	if (att[1][0] != '\0')
 	{
 		copy->identity = att[1][0];
-		if (!pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT "
-									 "pg_catalog.nextval(%s::pg_catalog.regclass)",
-									 rel, quote_identifier(copy->physical),
-									 pgroll_literal(att[5])), &reason))
-			report_skipped(ctx, psprintf("identity of column \"%s\"", column->name), reason);
+		copy->draws = true;
+		if (type != INT2OID && type != INT4OID && type != INT8OID)
+		{
+			report_skipped(ctx, psprintf("identity of column \"%s\"", column->name),
+						   psprintf("an identity column must be smallint, integer or bigint, "
+									"not %s", format_type_be(type)));
+			copy->identity = '\0';
+		}
+	}
+	else if (att[2] != NULL && !opts->replaces_default &&
+			 strncmp(att[2], "nextval(", strlen("nextval(")) == 0)
+	{
+		if (!default_fits(att[2], type, typmod, &reason))
+			refuse_misfit(ctx, psprintf("default of column \"%s\"", column->name), reason,
+						  DEFAULT_MISFIT_HINT);
+		copy->identity = 's';
+		copy->draws = true;
+		column->view_default = NULL;
 	}
 	else if (att[2] != NULL && !opts->replaces_default &&
 			 !pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
@@ -1027,6 +1045,19 @@ column_copies_finish(OpContext *ctx)
 				copies = lappend(copies, copy);
 		}
 		refuse_exclusion_constraints(relid, copies);
+		foreach(lcopy, copies)
+		{
+			ColumnCopy *c = lfirst(lcopy);
+
+			Oid			type;
+			int32		typmod;
+			Oid			collation;
+
+			if (!c->draws)
+				continue;
+			get_atttypetypmodcoll(relid, c->new_attnum, &type, &typmod, &collation);
+			sync_add_fill_rule(sync, c->physical, type, typmod, c->identity != 'a');
+		}
 		copy_checks(ctx, relid, copies, sync);
 		copy_unique(ctx, relid, copies, sync);
 		copy_outgoing_fks(ctx, relid, copies, sync);
@@ -1141,6 +1172,20 @@ owner_rows(const char *sql, const char *schema, const char *migration)
 		rows = lappend(rows, row);
 	}
 	return rows;
+}
+
+/* The column's default expression, or NULL */
+static char *
+column_default(Oid relid, AttrNumber attnum)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+	List	   *rows = pgroll_query_rows("SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
+										 "FROM pg_catalog.pg_attrdef d "
+										 "WHERE d.adrelid = $1 AND d.adnum = $2",
+										 2, argtypes, values);
+
+	return rows == NIL ? NULL : ((char **) linitial(rows))[0];
 }
 
 /*
@@ -1337,6 +1382,7 @@ column_copies_complete(SavedCopies *saved)
 		char	   *rel = pgroll_relation_name(relid);
 		char	   *name = c[3];
 		char	   *identity_opts = NULL;
+		char	   *serial_default = NULL;
 		char	   *current;
 		ListCell   *lo;
 
@@ -1348,8 +1394,11 @@ column_copies_complete(SavedCopies *saved)
 				pgroll_ddlf("ALTER SEQUENCE %s OWNED BY %s.%s", o[2], rel,
 							pgroll_column_name(relid, new_attnum));
 		}
-		if (c[5][0] != '\0')
+		if (c[5][0] == 'a' || c[5][0] == 'd')
 			identity_opts = identity_options(relid, old_attnum);
+		/* a serial's copy takes the old column's default, which drew its numbers */
+		if (c[5][0] == 's')
+			serial_default = column_default(relid, old_attnum);
 
 		/* the copy's default uses the identity's sequence, which goes with the column */
 		if (identity_opts != NULL)
@@ -1375,6 +1424,9 @@ column_copies_complete(SavedCopies *saved)
 			pgroll_ddlf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", rel,
 						quote_identifier(op_internal_name(NOT_NULL_PREFIX, name)));
 		}
+		if (serial_default != NULL)
+			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", rel,
+						pgroll_column_name(relid, new_attnum), serial_default);
 		if (identity_opts != NULL)
 		{
 			char	   *col = pgroll_column_name(relid, new_attnum);

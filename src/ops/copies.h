@@ -36,7 +36,9 @@ typedef struct ColumnCopy
 	char	   *path;			/* of the operation that made it */
 	bool		not_null;
 	char	   *not_null_check; /* the NOT VALID check while active, or NULL */
-	char		identity;		/* 'a'/'d' to restore an identity, or '\0' */
+	char		identity;		/* 'a'/'d' to restore an identity, 's' the
+								 * old column's default (a serial), or '\0' */
+	bool		draws;			/* the old column draws from a sequence */
 	Oid			without_constraint; /* the constraint left out */
 	List	   *objects;		/* CopiedObject * */
 } ColumnCopy;
