@@ -56,7 +56,7 @@ DATA = sql/pgroll--0.1.0.sql sql/pgroll--0.1.0--0.2.0.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate writer_version complete_checks long_names fragments operations app_roles pgroll_rules partitions dependents cron
+REGRESS      = setup document_errors lifecycle version_views multi_ops quoting hostile_documents validate worker backfill_statement migrate writer_version complete_checks long_names fragments operations app_roles pgroll_rules partitions dependents constraint_kinds cron
 REGRESS_OPTS = --inputdir=test --use-existing
 
 ISOLATION      = concurrent_start backfill_writers lock_retry lock_retry_complete

@@ -37,6 +37,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -56,6 +57,7 @@
 #include "utils/wait_event.h"
 
 #include "backfill.h"
+#include "ddl.h"
 #include "faults.h"
 #include "locks.h"
 #include "slots.h"
@@ -484,9 +486,64 @@ index_state(const char *schema, const char *index_name)
 	return state;
 }
 
+/*
+ * The index that ALTER TABLE ... ADD CONSTRAINT ... USING INDEX makes a
+ * constraint of, or NULL for any other statement.
+ */
+static char *
+constraint_index(const char *sql)
+{
+	List	   *trees = raw_parser(sql, RAW_PARSE_DEFAULT);
+	AlterTableStmt *stmt;
+	AlterTableCmd *cmd;
+
+	if (list_length(trees) != 1 || !IsA(linitial_node(RawStmt, trees)->stmt, AlterTableStmt))
+		return NULL;
+	stmt = (AlterTableStmt *) linitial_node(RawStmt, trees)->stmt;
+	if (list_length(stmt->cmds) != 1)
+		return NULL;
+	cmd = linitial(stmt->cmds);
+	if (cmd->subtype != AT_AddConstraint || !IsA(cmd->def, Constraint))
+		return NULL;
+	return ((Constraint *) cmd->def)->indexname;
+}
+
+/*
+ * Making a constraint of a built index takes an ACCESS EXCLUSIVE lock for
+ * a moment: it runs in a transaction under pgroll's lock discipline (short
+ * lock_timeout, retries), once (a worker that died after it is done skips
+ * it).
+ */
+static void
+run_index_constraint_job(WorkerJob *job, const char *index)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	begin_work("pgroll: making a constraint of an index");
+	values[0] = CStringGetTextDatum(job->schema);
+	values[1] = CStringGetTextDatum(index);
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_constraint c "
+							  "JOIN pg_catalog.pg_class i ON i.oid = c.conindid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace "
+							  "WHERE n.nspname = $1::name AND i.relname = $2::name",
+							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up index \"%s\"", index);
+	if (SPI_processed == 0)
+		pgroll_ddl(job->command);
+	end_work();
+}
+
 static void
 run_statement_job(WorkerJob *job)
 {
+	char	   *index = constraint_index(job->command);
+
+	if (index != NULL)
+	{
+		run_index_constraint_job(job, index);
+		return;
+	}
 	if (job->index_name != NULL)
 	{
 		char		state = index_state(job->schema, job->index_name);

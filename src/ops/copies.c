@@ -27,6 +27,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "executor/spi.h"
@@ -404,6 +405,19 @@ copy_unique(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		if (row[7] != NULL && row[7][0] != '\0')
 			appendStringInfo(&sql, " WITH (%s)", row[7]);
 		sync_add_job(sync, psprintf("copy of %s", row[0]), sql.data, index);
+
+		/*
+		 * A deferrable unique constraint stays deferrable: once its index
+		 * is built, the copy is made a deferrable constraint too (the
+		 * worker runs it under pgroll's lock discipline).  A primary key
+		 * waits for complete: it would set NOT NULL on the copy.
+		 */
+		if (row[1][0] == 'u' && strcmp(row[5], "t") == 0)
+			sync_add_job(sync, psprintf("deferrable copy of %s", row[0]),
+						 psprintf("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s%s",
+								  rel, quote_identifier(index), quote_identifier(index),
+								  deferrable_clause(row[5], row[6])),
+						 NULL);
 		column_copy_add_object(copy, row[1][0] == 'p' ? "primary_key" : "unique",
 							   relid, index, row[0], InvalidOid,
 							   deferrable_clause(row[5], row[6]));
@@ -1464,6 +1478,9 @@ column_copies_complete(SavedCopies *saved)
 			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, o[2]), original);
 			rename_partition_indexes(nsp, o[3]);
 		}
+		else if (strcmp(o[0], "unique") == 0 &&
+				 OidIsValid(get_relation_constraint_oid(relid, o[2], true)))
+			pgroll_ddlf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s", rel, copy, original);
 		else if (strcmp(o[0], "unique") == 0 || strcmp(o[0], "primary_key") == 0)
 			pgroll_ddlf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", rel, original,
 						strcmp(o[0], "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", copy,
