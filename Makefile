@@ -25,6 +25,7 @@ OBJS = \
 	src/retired.o \
 	src/drop_guard.o \
 	src/partition_guard.o \
+	src/grant_follower.o \
 	src/jobs.o \
 	src/worker.o \
 	src/slots.o \

@@ -318,10 +318,23 @@ ALTER EVENT TRIGGER pgroll_drop_guard ENABLE ALWAYS;
 CREATE FUNCTION pgroll.partition_guard()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'pgroll_partition_guard'
-LANGUAGE C
-SET search_path = pg_catalog, pg_temp;
+LANGUAGE C;  -- the statement's names resolve on the session's path; the C code pins it after
 
 CREATE EVENT TRIGGER pgroll_partition_guard ON ddl_command_start
     WHEN TAG IN ('ALTER TABLE', 'DROP TABLE')
     EXECUTE FUNCTION pgroll.partition_guard();
 ALTER EVENT TRIGGER pgroll_partition_guard ENABLE ALWAYS;
+
+/*
+ * GRANT and REVOKE on a table while a migration is active reach the
+ * versions' views and the copies of its columns, as start gave them.
+ */
+CREATE FUNCTION pgroll.follow_grants()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'pgroll_follow_grants'
+LANGUAGE C;  -- the statement's names resolve on the session's path; the C code pins it after
+
+CREATE EVENT TRIGGER pgroll_follow_grants ON ddl_command_end
+    WHEN TAG IN ('GRANT', 'REVOKE')
+    EXECUTE FUNCTION pgroll.follow_grants();
+ALTER EVENT TRIGGER pgroll_follow_grants ENABLE ALWAYS;

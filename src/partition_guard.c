@@ -29,6 +29,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(pgroll_partition_guard);
@@ -60,7 +61,11 @@ changing_migration(Oid relid)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	char	   *migration;
+	int			nestlevel;
 
+	/* the statement's names resolved on the session's path; this query on pgroll's */
+	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
 	SPI_execute_with_args("SELECT m.name FROM pgroll.migrations m "
 						  "JOIN pg_catalog.pg_class c ON c.oid = $1 "
 						  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -74,8 +79,10 @@ changing_migration(Oid relid)
 						  "                  WHERE s.schema = m.schema AND s.migration = m.name "
 						  "                    AND s.relid = $1::pg_catalog.regclass))",
 						  1, argtypes, values, NULL, true, 1);
-	return SPI_processed == 1 ?
+	migration = SPI_processed == 1 ?
 		SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+	AtEOXact_GUC(true, nestlevel);
+	return migration;
 }
 
 static void

@@ -22,11 +22,19 @@
  */
 #include "pgroll.h"
 
+#include "access/table.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "ddl.h"
 #include "privileges.h"
@@ -216,4 +224,152 @@ privileges_schema_usage_sql(Oid nspid, const char *version_schema)
 						 grantee_sql(row[0]));
 	}
 	return sql.data;
+}
+
+/* ---------------------------------------------------------------------
+ * Grants made while a migration is active
+ * ---------------------------------------------------------------------
+ */
+
+/* Every role holding a grant on the relation or one of its columns */
+static List *
+grantees_of(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+
+	return acl_rows("SELECT DISTINCT x.grantee, '', '', 0 FROM pg_catalog.pg_class c, "
+					"  pg_catalog.aclexplode(c.relacl) x "
+					"WHERE c.oid = $1 AND x.grantee <> c.relowner "
+					"UNION "
+					"SELECT x.grantee, '', '', 0 FROM pg_catalog.pg_attribute a "
+					"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, "
+					"  pg_catalog.aclexplode(a.attacl) x "
+					"WHERE a.attrelid = $1 AND x.grantee <> c.relowner",
+					1, argtypes, values);
+}
+
+/*
+ * The view's columns that show a column of the table (ViewColumnGrant *),
+ * a copy's under the column it copies (copies: char *[2], old attnum and
+ * copy name).
+ */
+static List *
+view_columns(Oid view, Oid relid, List *copies)
+{
+	Relation	rel = table_open(view, AccessShareLock);
+	Query	   *query = get_view_query(rel);
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *te = lfirst(lc);
+		Var		   *var = (Var *) te->expr;
+		ViewColumnGrant *grant;
+		char	   *attname;
+		ListCell   *lcopy;
+
+		if (te->resjunk || !IsA(var, Var) || var->varlevelsup != 0 ||
+			rt_fetch(var->varno, query->rtable)->relid != relid)
+			continue;
+		grant = palloc(sizeof(ViewColumnGrant));
+		grant->view_column = pstrdup(te->resname);
+		grant->table_attnum = var->varattno;
+		attname = get_attname(relid, var->varattno, false);
+		foreach(lcopy, copies)
+		{
+			char	  **copy = lfirst(lcopy);
+
+			if (strcmp(copy[1], attname) == 0)
+				grant->table_attnum = (AttrNumber) atoi(copy[0]);
+		}
+		columns = lappend(columns, grant);
+	}
+	table_close(rel, AccessShareLock);
+	return columns;
+}
+
+void
+privileges_refresh(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	Oid			owner;
+	char		relkind;
+	HeapTuple	tuple;
+	Oid			save_userid;
+	int			save_sec_context;
+	List	   *copies;
+	List	   *views;
+	ListCell   *lc;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	relkind = ((Form_pg_class) GETSTRUCT(tuple))->relkind;
+	ReleaseSysCache(tuple);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		return;
+
+	/* the copies of the table's columns in active migrations */
+	copies = acl_rows("SELECT o.attnum, cc.new_column, '', 0 FROM pgroll.column_copies cc "
+					  "JOIN pgroll.migrations m ON m.schema = cc.schema AND m.name = cc.migration "
+					  "JOIN pg_catalog.pg_attribute o ON o.attrelid = cc.relid "
+					  " AND o.attname = cc.old_column AND NOT o.attisdropped "
+					  "WHERE NOT m.done AND cc.relid = $1::pg_catalog.regclass",
+					  1, argtypes, values);
+	/* pgroll's views over the table, in every version schema of its history */
+	views = acl_rows("SELECT DISTINCT v.oid, v.relowner, "
+					 "  pg_catalog.format('%I.%I', n.nspname, v.relname), 0 "
+					 "FROM pg_catalog.pg_depend d "
+					 "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
+					 "JOIN pg_catalog.pg_class v ON v.oid = r.ev_class "
+					 "JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace "
+					 "WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+					 "  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "  AND d.refobjid = $1 AND d.deptype = 'n' AND v.relkind = 'v' "
+					 "  AND EXISTS (SELECT FROM pgroll.migrations m "
+					 "              WHERE n.nspname::pg_catalog.text = m.schema || '_' || "
+					 "                    coalesce(m.migration ->> 'version_schema', m.name))",
+					 1, argtypes, values);
+	if (copies == NIL && views == NIL)
+		return;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	foreach(lc, copies)
+	{
+		char	  **copy = lfirst(lc);
+		AttrNumber	copy_attnum = get_attnum(relid, copy[1]);
+		ListCell   *lg;
+
+		if (copy_attnum == InvalidAttrNumber)
+			continue;
+		foreach(lg, acl_rows("SELECT x.grantee, '', '', 0 FROM pg_catalog.pg_attribute a, "
+							 "  pg_catalog.aclexplode(a.attacl) x "
+							 "WHERE a.attrelid = $1 AND a.attname = $2::name "
+							 "  AND x.grantee <> $3",
+							 3, (Oid[]) {OIDOID, TEXTOID, OIDOID},
+							 (Datum[]) {ObjectIdGetDatum(relid), CStringGetTextDatum(copy[1]),
+							 ObjectIdGetDatum(owner)}))
+			pgroll_ddlf("REVOKE ALL (%s) ON %s FROM %s CASCADE", quote_identifier(copy[1]),
+						pgroll_relation_name(relid), grantee_sql(((char **) lfirst(lg))[0]));
+		privileges_copy_column(relid, (AttrNumber) atoi(copy[0]), copy[1]);
+	}
+	foreach(lc, views)
+	{
+		char	  **view = lfirst(lc);
+		Oid			view_oid = (Oid) strtoul(view[0], NULL, 10);
+		ListCell   *lg;
+
+		SetUserIdAndSecContext((Oid) strtoul(view[1], NULL, 10),
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		foreach(lg, grantees_of(view_oid))
+			pgroll_ddlf("REVOKE ALL ON %s FROM %s CASCADE", view[2],
+						grantee_sql(((char **) lfirst(lg))[0]));
+		privileges_grant_view(relid, view[2], view_columns(view_oid, relid, copies));
+	}
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 }

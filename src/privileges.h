@@ -56,4 +56,12 @@ extern char *privileges_schema_usage_sql(Oid nspid, const char *version_schema);
  */
 extern void privileges_close_schema(const char *version_schema);
 
+/*
+ * A grant or revoke on the table while migrations are active: each copy
+ * of one of its columns takes the column's grants again, each view of a
+ * version schema over it the table's (as start gave them).  Runs as the
+ * table's owner, and each view's owner.
+ */
+extern void privileges_refresh(Oid relid);
+
 #endif							/* PGROLL_PRIVILEGES_H */

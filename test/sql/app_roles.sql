@@ -84,7 +84,8 @@ SELECT id, nickname, score FROM ar_01_rename.profiles ORDER BY id;
 :e
 SELECT id, nick, score FROM ar.profiles ORDER BY id;
 RESET ROLE;
--- a REVOKE on the table after start counts through the views at once
+-- a REVOKE on the table after start counts through the views at once (the
+-- views drop the grant too)
 SET ROLE pgroll_ar_owner;
 REVOKE ALL ON ar.profiles FROM pgroll_ar_writer;
 RESET ROLE;
@@ -167,6 +168,51 @@ SELECT pgroll.complete('ar');
 RESET ROLE;
 SELECT nspname, nspowner::regrole, obj_description(oid, 'pg_namespace') AS comment
 FROM pg_namespace WHERE nspname LIKE 'ar\_%' ORDER BY 1;
+
+-- grants made while a migration is active follow too: a table grant, a
+-- column grant (onto the copy of a rewritten column, and the view's column
+-- under its new name), GRANT ... ON ALL TABLES IN SCHEMA, and a revoke
+RESET ROLE;
+CREATE SCHEMA arl AUTHORIZATION pgroll_ar_owner;
+GRANT USAGE ON SCHEMA arl TO pgroll_ar_reader, pgroll_ar_cols, pgroll_ar_outsider;
+SET ROLE pgroll_ar_owner;
+CREATE TABLE arl.notes (id int PRIMARY KEY, body text, score int);
+INSERT INTO arl.notes SELECT g, 'note ' || g, g FROM generate_series(1, 10) g;
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "notes", "column": "score", "type": "bigint", "up": "score", "down": "score::int"}},
+    {"rename_column": {"table": "notes", "from": "body", "to": "text"}}]}', '01_late', 'arl');
+CALL pgroll.wait('arl');
+SET search_path = arl;
+GRANT SELECT ON notes TO pgroll_ar_reader;
+GRANT SELECT (id, body, score) ON notes TO pgroll_ar_cols;
+RESET search_path;
+SET ROLE pgroll_ar_reader;
+SELECT count(*) AS reader_new FROM arl_01_late.notes;
+SET ROLE pgroll_ar_cols;
+SELECT count(*) AS cols_base FROM arl.notes;
+SET ROLE pgroll_ar_owner;
+SELECT attname, attacl FROM pg_attribute
+WHERE attrelid = 'arl_01_late.notes'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT attname, attacl FROM pg_attribute
+WHERE attrelid = 'arl.notes'::regclass AND attname = '_pgroll_new_score';
+GRANT SELECT ON ALL TABLES IN SCHEMA arl TO pgroll_ar_outsider;
+SET ROLE pgroll_ar_outsider;
+SELECT count(*) AS outsider_new FROM arl_01_late.notes;
+SET ROLE pgroll_ar_owner;
+REVOKE SELECT ON arl.notes FROM pgroll_ar_reader, pgroll_ar_outsider;
+SET ROLE pgroll_ar_reader;
+SELECT count(*) FROM arl_01_late.notes;
+:e
+SET ROLE pgroll_ar_owner;
+SELECT relacl FROM pg_class WHERE oid = 'arl_01_late.notes'::regclass;
+SELECT pgroll.complete('arl');
+SELECT attname, attacl FROM pg_attribute
+WHERE attrelid = 'arl.notes'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname;
+RESET ROLE;
+SET client_min_messages = warning;
+DROP SCHEMA arl, arl_01_late CASCADE;
+DELETE FROM pgroll.migrations WHERE schema = 'arl';
+RESET client_min_messages;
 
 SET client_min_messages = warning;
 DROP SCHEMA ar, ar_02_wider, ar_04_points CASCADE;

@@ -48,9 +48,10 @@ CREATE FUNCTION pg_temp.snapshot() RETURNS text LANGUAGE sql AS $$
     (SELECT string_agg(conrelid::regclass || '.' || conname || ':' || pg_get_constraintdef(oid), ',' ORDER BY conrelid::regclass::text, conname)
        FROM pg_constraint WHERE connamespace = 'hostile'::regnamespace),
     (SELECT string_agg(indexdef, ',' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = 'hostile'),
-    (SELECT string_agg(tgrelid::regclass || '.' || tgname, ',' ORDER BY 1) FROM pg_trigger
+    (SELECT string_agg(tgrelid::regclass || '.' || tgname, ',' ORDER BY tgrelid::regclass::text, tgname) FROM pg_trigger
       WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'hostile'::regnamespace)),
-    (SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace),
+    (SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace
+      WHERE nspname !~ '^pg_(toast_)?temp_'),
     (SELECT string_agg(t::text, ',' ORDER BY id) FROM hostile.t t),
     (SELECT string_agg(u::text, ',' ORDER BY id) FROM hostile.u u)))
 $$;

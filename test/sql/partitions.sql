@@ -87,6 +87,11 @@ ALTER TABLE pt.events DETACH PARTITION pt.events_default;
 :e
 ALTER TABLE pt.events_2026 DETACH PARTITION pt.events_2026_other;
 :e
+-- named as the session's search_path finds them
+SET search_path = pt;
+ALTER TABLE events DETACH PARTITION events_default;
+:e
+RESET search_path;
 -- nor dropped (its index builds are queued)
 DROP TABLE pt.events_2026_other;
 :e
