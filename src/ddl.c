@@ -353,11 +353,18 @@ pgroll_literal(const char *value)
 List *
 pgroll_query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
 {
-	List	   *rows = NIL;
 	int			rc = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
 
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "catalog query failed: %s", SPI_result_code_string(rc));
+	return pgroll_spi_rows();
+}
+
+List *
+pgroll_spi_rows(void)
+{
+	List	   *rows = NIL;
+
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		int			ncols = SPI_tuptable->tupdesc->natts;

@@ -56,6 +56,9 @@ extern char *pgroll_column_name(Oid relid, AttrNumber attnum);
  */
 extern List *pgroll_query_rows(const char *sql, int nargs, Oid *argtypes, Datum *values);
 
+/* The same, of the last SPI statement's result */
+extern List *pgroll_spi_rows(void);
+
 /* A string literal for generated SQL */
 extern char *pgroll_literal(const char *value);
 

@@ -22,22 +22,19 @@
  */
 #include "pgroll.h"
 
-#include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "parser/parsetree.h"
-#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "ddl.h"
 #include "privileges.h"
+#include "versions.h"
 
 /* A grantee as GRANT takes it: 0 is PUBLIC */
 static const char *
@@ -48,30 +45,6 @@ grantee_sql(const char *oid_text)
 	if (!OidIsValid(grantee))
 		return "PUBLIC";
 	return quote_identifier(GetUserNameFromId(grantee, false));
-}
-
-/*
- * Rows (grantee, privilege_type, is_grantable, grantor) of an ACL query,
- * read out before any GRANT runs (a GRANT through SPI replaces
- * SPI_tuptable).  Not read-only: it must see what this start created (the
- * version schema).
- */
-static List *
-acl_rows(const char *sql, int nargs, Oid *argtypes, Datum *values)
-{
-	List	   *rows = NIL;
-
-	if (SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read privileges");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		char	  **row = palloc(sizeof(char *) * 4);
-
-		for (int j = 0; j < 4; j++)
-			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
-		rows = lappend(rows, row);
-	}
-	return rows;
 }
 
 /*
@@ -119,7 +92,7 @@ privileges_copy_column(Oid relid, AttrNumber from, const char *to)
 	Oid			argtypes[2] = {OIDOID, INT2OID};
 	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(from)};
 
-	grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values),
+	grant_rows(pgroll_query_rows(COLUMN_ACL_SQL, 2, argtypes, values),
 			   pgroll_relation_name(relid), to, true);
 }
 
@@ -131,7 +104,7 @@ privileges_grant_view(Oid relid, const char *view, List *columns)
 	ListCell   *lc;
 
 	/* a view takes no TRUNCATE, REFERENCES or TRIGGER */
-	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
+	grant_rows(pgroll_query_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
 						"FROM pg_catalog.pg_class c, "
 						"     pg_catalog.aclexplode(COALESCE(c.relacl, "
 						"         pg_catalog.acldefault('r', c.relowner))) x "
@@ -144,7 +117,7 @@ privileges_grant_view(Oid relid, const char *view, List *columns)
 		ViewColumnGrant *col = lfirst(lc);
 
 		values[1] = Int16GetDatum(col->table_attnum);
-		grant_rows(acl_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column, false);
+		grant_rows(pgroll_query_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column, false);
 	}
 }
 
@@ -155,14 +128,15 @@ privileges_grant_view(Oid relid, const char *view, List *columns)
  * what the owner had revoked from itself revoked again.
  */
 void
-privileges_restore(const char *object, const char *column, const char *acl, Oid owner)
+privileges_restore(const char *object, const char *column, const char *acl, Oid owner,
+				   char objtype)
 {
 	Oid			argtypes[3] = {TEXTOID, OIDOID, CHAROID};
 	Datum		values[3] = {CStringGetTextDatum(acl), ObjectIdGetDatum(owner),
-	CharGetDatum(column ? 'c' : 'r')};
+	CharGetDatum(column ? 'c' : objtype)};
 	ListCell   *lc;
 
-	grant_rows(acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
+	grant_rows(pgroll_query_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
 						"FROM pg_catalog.aclexplode($1::pg_catalog.aclitem[]) x "
 						"WHERE x.grantee <> $2 "
 						"ORDER BY x.grantor <> $2, x.grantor, 1, 2",
@@ -170,7 +144,7 @@ privileges_restore(const char *object, const char *column, const char *acl, Oid 
 			   object, column, true);
 	if (column != NULL)
 		return;
-	foreach(lc, acl_rows("SELECT d.privilege_type, '', '', 0 "
+	foreach(lc, pgroll_query_rows("SELECT d.privilege_type, '', '', 0 "
 						 "FROM pg_catalog.aclexplode(pg_catalog.acldefault($3, $2)) d "
 						 "WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode($1::pg_catalog.aclitem[]) x "
 						 "                  WHERE x.grantee = $2 "
@@ -188,7 +162,7 @@ privileges_close_schema(const char *version_schema)
 	Datum		values[1] = {CStringGetTextDatum(version_schema)};
 	ListCell   *lc;
 
-	foreach(lc, acl_rows("SELECT DISTINCT x.grantee, '', '', 0 "
+	foreach(lc, pgroll_query_rows("SELECT DISTINCT x.grantee, '', '', 0 "
 						 "FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) x "
 						 "WHERE n.nspname = $1::name AND x.grantee <> n.nspowner",
 						 1, argtypes, values))
@@ -205,7 +179,7 @@ privileges_schema_usage_sql(Oid nspid, const char *version_schema)
 	StringInfoData sql;
 	ListCell   *lc;
 
-	rows = acl_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
+	rows = pgroll_query_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
 					"FROM pg_catalog.pg_namespace n, "
 					"     pg_catalog.aclexplode(COALESCE(n.nspacl, "
 					"         pg_catalog.acldefault('n', n.nspowner))) x "
@@ -238,7 +212,7 @@ grantees_of(Oid relid)
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	return acl_rows("SELECT DISTINCT x.grantee, '', '', 0 FROM pg_catalog.pg_class c, "
+	return pgroll_query_rows("SELECT DISTINCT x.grantee, '', '', 0 FROM pg_catalog.pg_class c, "
 					"  pg_catalog.aclexplode(c.relacl) x "
 					"WHERE c.oid = $1 AND x.grantee <> c.relowner "
 					"UNION "
@@ -257,26 +231,15 @@ grantees_of(Oid relid)
 static List *
 view_columns(Oid view, Oid relid, List *copies)
 {
-	Relation	rel = table_open(view, AccessShareLock);
-	Query	   *query = get_view_query(rel);
-	List	   *columns = NIL;
+	List	   *columns = versions_view_columns(view, relid);
 	ListCell   *lc;
 
-	foreach(lc, query->targetList)
+	foreach(lc, columns)
 	{
-		TargetEntry *te = lfirst(lc);
-		Var		   *var = (Var *) te->expr;
-		ViewColumnGrant *grant;
-		char	   *attname;
+		ViewColumnGrant *grant = lfirst(lc);
+		char	   *attname = get_attname(relid, grant->table_attnum, false);
 		ListCell   *lcopy;
 
-		if (te->resjunk || !IsA(var, Var) || var->varlevelsup != 0 ||
-			rt_fetch(var->varno, query->rtable)->relid != relid)
-			continue;
-		grant = palloc(sizeof(ViewColumnGrant));
-		grant->view_column = pstrdup(te->resname);
-		grant->table_attnum = var->varattno;
-		attname = get_attname(relid, var->varattno, false);
 		foreach(lcopy, copies)
 		{
 			char	  **copy = lfirst(lcopy);
@@ -284,9 +247,7 @@ view_columns(Oid view, Oid relid, List *copies)
 			if (strcmp(copy[1], attname) == 0)
 				grant->table_attnum = (AttrNumber) atoi(copy[0]);
 		}
-		columns = lappend(columns, grant);
 	}
-	table_close(rel, AccessShareLock);
 	return columns;
 }
 
@@ -314,14 +275,14 @@ privileges_refresh(Oid relid)
 		return;
 
 	/* the copies of the table's columns in active migrations */
-	copies = acl_rows("SELECT o.attnum, cc.new_column, '', 0 FROM pgroll.column_copies cc "
+	copies = pgroll_query_rows("SELECT o.attnum, cc.new_column, '', 0 FROM pgroll.column_copies cc "
 					  "JOIN pgroll.migrations m ON m.schema = cc.schema AND m.name = cc.migration "
 					  "JOIN pg_catalog.pg_attribute o ON o.attrelid = cc.relid "
 					  " AND o.attname = cc.old_column AND NOT o.attisdropped "
 					  "WHERE NOT m.done AND cc.relid = $1::pg_catalog.regclass",
 					  1, argtypes, values);
 	/* pgroll's views over the table, in every version schema of its history */
-	views = acl_rows("SELECT DISTINCT v.oid, v.relowner, "
+	views = pgroll_query_rows("SELECT DISTINCT v.oid, v.relowner, "
 					 "  pg_catalog.format('%I.%I', n.nspname, v.relname), 0 "
 					 "FROM pg_catalog.pg_depend d "
 					 "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid "
@@ -347,7 +308,7 @@ privileges_refresh(Oid relid)
 
 		if (copy_attnum == InvalidAttrNumber)
 			continue;
-		foreach(lg, acl_rows("SELECT x.grantee, '', '', 0 FROM pg_catalog.pg_attribute a, "
+		foreach(lg, pgroll_query_rows("SELECT x.grantee, '', '', 0 FROM pg_catalog.pg_attribute a, "
 							 "  pg_catalog.aclexplode(a.attacl) x "
 							 "WHERE a.attrelid = $1 AND a.attname = $2::name "
 							 "  AND x.grantee <> $3",

@@ -37,11 +37,13 @@ typedef struct ViewColumnGrant
 extern void privileges_grant_view(Oid relid, const char *view, List *columns);
 
 /*
- * Make the grants of a saved ACL (aclitem[] as text) again on an object,
- * or on one of its columns, owned by owner (carried-over views).
+ * Make the grants of a saved ACL (aclitem[] as text) again on an object
+ * ("schema.view", or "SEQUENCE schema.seq"), or on one of its columns,
+ * owned by owner; objtype as acldefault() takes it ('r' relation, 's'
+ * sequence).  For carried-over views and remade identity sequences.
  */
 extern void privileges_restore(const char *object, const char *column, const char *acl,
-							   Oid owner);
+							   Oid owner, char objtype);
 
 /*
  * "GRANT USAGE ON SCHEMA <version schema> TO ..." for every role that has

@@ -127,8 +127,7 @@ sync_add_stage(TableSync *table, bool up, const char *target, const char *name,
 }
 
 void
-sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod,
-				   bool keep_given)
+sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod)
 {
 	const char *drawn = PGROLL_PREFIX "drawn";
 	SyncRule   *up = NULL;
@@ -146,12 +145,10 @@ sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod,
 	if (up == NULL)
 		elog(ERROR, "column \"%s\" has no up rule to fill it from", target);
 
-	/* up's stages, then the copy's own value if the writer gave one */
+	/* up's stages, unless the writer gave the copy a value */
 	last = palloc0(sizeof(ExprStage));
-	last->expression = keep_given ?
-		psprintf("COALESCE(%s, %s)", quote_identifier(target),
-				 quote_identifier(drawn)) :
-		pstrdup(quote_identifier(drawn));
+	last->expression = psprintf("COALESCE(%s, %s)", quote_identifier(target),
+								quote_identifier(drawn));
 	last->type = type;
 	last->typmod = typmod;
 	last->name = pstrdup(drawn);

@@ -77,13 +77,11 @@ extern void sync_add_stage(TableSync *table, bool up, const char *target,
  * A copy of a column that draws from a sequence (serial, identity) has no
  * default while the migration is active: the old column's default draws
  * the row's number.  For a new writer, the copy is filled from it ("up"
- * applied to the old column) before any "down" rule reads the copy:
- * keep_given keeps a value the writer gave (BY DEFAULT, serial), else
- * (GENERATED ALWAYS) the drawn number is taken.  Call once every
- * operation has added its stages.
+ * applied to the old column) before any "down" rule reads the copy,
+ * unless the writer gave it a value.  Call once every operation has added
+ * its stages.
  */
-extern void sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod,
-							   bool keep_given);
+extern void sync_add_fill_rule(TableSync *table, const char *target, Oid type, int32 typmod);
 
 extern void sync_add_job(TableSync *table, const char *description,
 						 const char *command, const char *index_name);

@@ -22,16 +22,20 @@
 #include "pgroll.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
 #include "lib/stringinfo.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "ddl.h"
@@ -373,4 +377,30 @@ versions_retire(const char *version_schema, const char *successor)
 	pgroll_ddlf("COMMENT ON SCHEMA %s IS %s", quote_identifier(version_schema),
 				pgroll_literal(psprintf(PGROLL_RETIRED_COMMENT "%s", successor)));
 	restore_user(saved);
+}
+
+List *
+versions_view_columns(Oid view, Oid relid)
+{
+	Relation	rel = table_open(view, AccessShareLock);
+	Query	   *query = get_view_query(rel);
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *te = lfirst(lc);
+		Var		   *var = (Var *) te->expr;
+		ViewColumnGrant *column;
+
+		if (te->resjunk || !IsA(var, Var) || var->varlevelsup != 0 ||
+			rt_fetch(var->varno, query->rtable)->relid != relid)
+			continue;
+		column = palloc(sizeof(ViewColumnGrant));
+		column->view_column = pstrdup(te->resname);
+		column->table_attnum = var->varattno;
+		columns = lappend(columns, column);
+	}
+	table_close(rel, AccessShareLock);
+	return columns;
 }

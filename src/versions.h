@@ -40,4 +40,10 @@ extern void versions_drop(const char *version_schema);
  */
 extern void versions_retire(const char *version_schema, const char *successor);
 
+/*
+ * The columns of a view that show a column of the table, as
+ * ViewColumnGrant * (privileges.h): the view's column, the table's attnum.
+ */
+extern List *versions_view_columns(Oid view, Oid relid);
+
 #endif							/* PGROLL_VERSIONS_H */

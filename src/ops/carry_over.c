@@ -375,12 +375,12 @@ carry_over_restore(CarryOver *carry)
 		pgroll_ddlf("ALTER VIEW %s OWNER TO %s", view->name, quote_identifier(owner));
 		run_all(view->statements);
 		if (view->acl != NULL)
-			privileges_restore(view->name, NULL, view->acl, view->owner);
+			privileges_restore(view->name, NULL, view->acl, view->owner, 'r');
 		foreach(la, view->column_acls)
 		{
 			char	  **acl = lfirst(la);
 
-			privileges_restore(view->name, acl[0], acl[1], view->owner);
+			privileges_restore(view->name, acl[0], acl[1], view->owner, 'r');
 		}
 	}
 	foreach(lc, carry->statistics)
@@ -398,6 +398,22 @@ carry_over_restore(CarryOver *carry)
 	carry->current = NULL;
 }
 
+/* Error 42501 unless the current role can act for the object's owner */
+static void
+check_owner(const char *path, const char *object, Oid owner)
+{
+	if (is_member_of_role(GetUserId(), owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s: %s is owned by role \"%s\", for which this role cannot act",
+					path, object, GetUserNameFromId(owner, false)),
+			 errdetail("complete carries it over to the rewritten column: it drops it and "
+					   "makes it again with its owner."),
+			 errhint("Run the migration as a member of role \"%s\".",
+					 GetUserNameFromId(owner, false))));
+}
+
 void
 carry_over_check_owners(CarryOver *carry, const char *path)
 {
@@ -409,29 +425,13 @@ carry_over_check_owners(CarryOver *carry, const char *path)
 	{
 		CarriedView *view = lfirst(lc);
 
-		if (!is_member_of_role(GetUserId(), view->owner))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("%s: view %s is owned by role \"%s\", for which this role cannot act",
-							path, view->name, GetUserNameFromId(view->owner, false)),
-					 errdetail("complete carries the view over to the rewritten column: it "
-							   "drops the view and makes it again with its owner."),
-					 errhint("Run the migration as a member of role \"%s\".",
-							 GetUserNameFromId(view->owner, false))));
+		check_owner(path, psprintf("view %s", view->name), view->owner);
 	}
 	foreach(lc, carry->statistics)
 	{
 		CarriedStatistics *stat = lfirst(lc);
 
-		if (!is_member_of_role(GetUserId(), stat->owner))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("%s: statistics object %s is owned by role \"%s\", for which this role cannot act",
-							path, stat->name, GetUserNameFromId(stat->owner, false)),
-					 errdetail("complete carries it over to the rewritten column: it "
-							   "makes the statistics object again with its owner."),
-					 errhint("Run the migration as a member of role \"%s\".",
-							 GetUserNameFromId(stat->owner, false))));
+		check_owner(path, psprintf("statistics object %s", stat->name), stat->owner);
 	}
 }
 

@@ -33,6 +33,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "ddl.h"
@@ -114,6 +115,35 @@ column_list(Oid relid, const char *attnums, List *copies)
 		first = false;
 	}
 	return buf.data;
+}
+
+/* The copies, among all of the migration's, of the table's columns */
+static List *
+table_copies(List *all, Oid relid)
+{
+	List	   *copies = NIL;
+	ListCell   *lc;
+
+	foreach(lc, all)
+	{
+		ColumnCopy *copy = lfirst(lc);
+
+		if (copy->relid == relid)
+			copies = lappend(copies, copy);
+	}
+	return copies;
+}
+
+/* Is one of the columns (an int2[] text) of the table copied too? */
+static bool
+any_copied(List *all, Oid relid, const char *attnums)
+{
+	ListCell   *lc;
+
+	foreach(lc, table_copies(all, relid))
+		if (attnum_in_list(attnums, ((ColumnCopy *) lfirst(lc))->old_attnum))
+			return true;
+	return false;
 }
 
 /* The scope for rewriting the table's own DDL text: physical names, copied columns replaced */
@@ -463,6 +493,13 @@ copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *sql;
 		char	   *reason = NULL;
 
+		/*
+		 * The referenced columns are copied too (an int to bigint of a key
+		 * and of its references, say): the referenced table's copy of the
+		 * key makes the one copy of the foreign key, copy to copy.
+		 */
+		if (any_copied(ctx->sync->copies, confrelid, row[3]))
+			continue;
 		sql = foreign_key_sql(rel, name, column_list(relid, row[1], copies),
 							  pgroll_relation_name(confrelid),
 							  column_list(confrelid, row[3], NIL),
@@ -511,7 +548,9 @@ copy_incoming_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		char	   *other = pgroll_relation_name(conrelid);
 		char	   *sql;
 
-		sql = foreign_key_sql(other, name, column_list(conrelid, row[2], NIL), rel,
+		sql = foreign_key_sql(other, name,
+							  column_list(conrelid, row[2], table_copies(ctx->sync->copies, conrelid)),
+							  rel,
 							  column_list(relid, row[3], copies),
 							  row[7] ? column_list(conrelid, row[7], NIL) : NULL,
 							  row[4], row[5], row[6], row[8], row[9]);
@@ -638,26 +677,35 @@ copy_indexes(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 	}
 }
 
+/* The sequences the column owns (a serial's, OWNED BY), qualified and quoted */
+static List *
+owned_sequences(Oid relid, AttrNumber attnum)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, pgroll_query_rows("SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
+								  "       pg_catalog.quote_ident(s.relname) FROM pg_catalog.pg_depend d "
+								  "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+								  "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
+								  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+								  "  AND d.refobjid = $1 AND d.refobjsubid = $2 AND d.deptype = 'a'",
+								  2, argtypes, values))
+		names = lappend(names, ((char **) lfirst(lc))[0]);
+	return names;
+}
+
 /* A sequence the column owns (serial) must not go when the old column does */
 static void
 copy_sequence_ownership(ColumnCopy *copy)
 {
-	Oid			argtypes[2] = {OIDOID, INT2OID};
-	Datum		values[2] = {ObjectIdGetDatum(copy->relid), Int16GetDatum(copy->old_attnum)};
 	ListCell   *lc;
 
-	foreach(lc, pgroll_query_rows("SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
-						   "       pg_catalog.quote_ident(s.relname) FROM pg_catalog.pg_depend d "
-						   "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
-						   "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
-						   "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-						   "  AND d.refobjid = $1 AND d.refobjsubid = $2 AND d.deptype = 'a'",
-						   2, argtypes, values))
-	{
-		char	  **row = lfirst(lc);
-
-		column_copy_add_object(copy, "sequence", copy->relid, row[0], row[0], InvalidOid, NULL);
-	}
+	foreach(lc, owned_sequences(copy->relid, copy->old_attnum))
+		column_copy_add_object(copy, "sequence", copy->relid, lfirst(lc), lfirst(lc),
+							   InvalidOid, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -678,6 +726,86 @@ check_default_fn(void *arg)
 	DefaultArgs *a = arg;
 
 	(void) expr_check_default(a->expr, a->type, a->typmod, "default");
+}
+
+/*
+ * The planner's and storage settings of the column, onto its copy:
+ * statistics target, n_distinct, a storage set by hand (where the new
+ * type can take it).
+ */
+static void
+copy_column_settings(Oid relid, AttrNumber old_attnum, const char *physical)
+{
+	Oid			argtypes[3] = {OIDOID, INT2OID, TEXTOID};
+	Datum		values[3] = {ObjectIdGetDatum(relid), Int16GetDatum(old_attnum),
+	CStringGetTextDatum(physical)};
+	char	  **row;
+	char	   *rel = pgroll_relation_name(relid);
+
+	row = linitial(pgroll_query_rows("SELECT o.attstattarget, "
+									 "  (SELECT pg_catalog.string_agg(pg_catalog.format('%s = %s', "
+									 "     x.option_name, x.option_value), ', ') "
+									 "   FROM pg_catalog.pg_options_to_table(o.attoptions) x "
+									 "   WHERE x.option_name IN ('n_distinct', 'n_distinct_inherited')), "
+									 "  CASE WHEN o.attstorage <> ot.typstorage AND nt.typstorage <> 'p' "
+									 "       THEN CASE o.attstorage WHEN 'p' THEN 'PLAIN' "
+									 "            WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' "
+									 "            ELSE 'EXTENDED' END END "
+									 "FROM pg_catalog.pg_attribute o "
+									 "JOIN pg_catalog.pg_attribute n ON n.attrelid = o.attrelid "
+									 " AND n.attname = $3::name "
+									 "JOIN pg_catalog.pg_type nt ON nt.oid = n.atttypid "
+									 "JOIN pg_catalog.pg_type ot ON ot.oid = o.atttypid "
+									 "WHERE o.attrelid = $1 AND o.attnum = $2",
+									 3, argtypes, values));
+	if (atoi(row[0]) >= 0)
+		pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s", rel,
+					quote_identifier(physical), row[0]);
+	if (row[1] != NULL && row[1][0] != '\0')
+		pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET (%s)", rel,
+					quote_identifier(physical), row[1]);
+	if (row[2] != NULL)
+		pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s", rel,
+					quote_identifier(physical), row[2]);
+}
+
+/*
+ * An identity's sequence goes with the old column at complete (the copy
+ * gets a new identity): nothing else may depend on it.
+ */
+static void
+refuse_sequence_dependents(OpContext *ctx, const char *sequence, const char *column)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(sequence)};
+	StringInfoData list;
+	ListCell   *lc;
+	List	   *rows;
+
+	int			nestlevel;
+
+	/* named with their schemas: start runs with the migrated schema on the path */
+	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
+	rows = pgroll_query_rows("SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+							 "FROM pg_catalog.pg_depend d "
+							 "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+							 "  AND d.refobjid = $1::pg_catalog.regclass AND d.deptype = 'n' "
+							 "ORDER BY 1",
+							 1, argtypes, values);
+	AtEOXact_GUC(true, nestlevel);
+	if (rows == NIL)
+		return;
+	initStringInfo(&list);
+	foreach(lc, rows)
+		appendStringInfo(&list, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 ((char **) lfirst(lc))[0]);
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("%s: cannot replace identity column \"%s\" because other objects depend "
+					"on its sequence %s", ctx->path, column, sequence),
+			 errdetail("Depending on it: %s.", list.data),
+			 errhint("The column gets a new identity at complete and its sequence goes; "
+					 "drop or change the dependent objects first.")));
 }
 
 /*
@@ -844,15 +972,20 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 				psprintf(" COLLATE %s", att[4]) : "");
 	copy->new_attnum = get_attnum(table->relid, copy->physical);
 	privileges_copy_column(table->relid, copy->old_attnum, copy->physical);
+	copy_column_settings(table->relid, copy->old_attnum, copy->physical);
 
 	/*
 	 * A column that draws from a sequence (identity, serial): the copy gets
 	 * no default until complete; the trigger fills it from the number the
 	 * old column's default drew (sync_add_fill_rule), so that an insert
-	 * draws one number, not two.
+	 * draws one number, not two.  A serial's view in the new version keeps
+	 * the column's default, as pgroll's does (the new version looks the
+	 * same before and after complete): an insert there draws for the view
+	 * and for the old column.
 	 */
 	if (att[1][0] != '\0')
 	{
+		refuse_sequence_dependents(ctx, att[5], column->name);
 		copy->identity = att[1][0];
 		copy->draws = true;
 		if (type != INT2OID && type != INT4OID && type != INT8OID)
@@ -871,7 +1004,6 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 						  DEFAULT_MISFIT_HINT);
 		copy->identity = 's';
 		copy->draws = true;
-		column->view_default = NULL;
 	}
 	else if (att[2] != NULL && !opts->replaces_default &&
 			 !pgroll_ddl_try(psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
@@ -887,6 +1019,83 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	if (strcmp(att[0], "t") == 0 && !opts->drop_not_null)
 		column_copy_set_not_null(ctx, copy, true);
 	return copy;
+}
+
+/*
+ * What a partition defines itself on a rewritten column of a partitioned
+ * table (a check, an index, a default, NOT NULL, a comment, a grant of
+ * its own) is not copied: pgroll copies the partitioned table's objects,
+ * which its partitions inherit.  Refused at start rather than dropped with
+ * the old column at complete.
+ */
+static void
+refuse_partition_local_objects(Oid relid, List *copies)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		values[2];
+	Datum		unused;
+	List	   *rows;
+	StringInfoData list;
+	ListCell   *lc;
+
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	values[0] = ObjectIdGetDatum(relid);
+	copies_arrays(copies, &values[1], &unused);
+	rows = pgroll_query_rows("WITH RECURSIVE tree(relid) AS ("
+							 "  SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = $1 "
+							 "  UNION SELECT h.inhrelid FROM tree t "
+							 "  JOIN pg_catalog.pg_inherits h ON h.inhparent = t.relid), "
+							 "cols(relid, attnum, attname, parent_attnum) AS ("
+							 "  SELECT a.attrelid, a.attnum, a.attname, p.attnum FROM tree t "
+							 "  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.relid "
+							 "  JOIN pg_catalog.pg_attribute p ON p.attrelid = $1 "
+							 "   AND p.attnum = ANY ($2) AND p.attname = a.attname) "
+							 "SELECT pg_catalog.format('constraint %I of %s', c.conname, "
+							 "       c.conrelid::pg_catalog.regclass) "
+							 "FROM pg_catalog.pg_constraint c JOIN cols ON c.conrelid = cols.relid "
+							 "WHERE c.coninhcount = 0 AND cols.attnum = ANY (c.conkey) "
+							 "UNION "
+							 "SELECT pg_catalog.format('index %I of %s', ic.relname, i.indrelid::pg_catalog.regclass) "
+							 "FROM pg_catalog.pg_index i JOIN cols ON i.indrelid = cols.relid "
+							 "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+							 "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+							 " AND d.objid = i.indexrelid AND d.refobjid = cols.relid AND d.refobjsubid = cols.attnum "
+							 "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) "
+							 "  AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid "
+							 "                  AND k.conrelid = i.indrelid) "
+							 "UNION "
+							 "SELECT pg_catalog.format('%s of column %I of %s', x.what, cols.attname, "
+							 "       cols.relid::pg_catalog.regclass) "
+							 "FROM cols "
+							 "JOIN pg_catalog.pg_attribute a ON a.attrelid = cols.relid AND a.attnum = cols.attnum "
+							 "JOIN pg_catalog.pg_attribute p ON p.attrelid = $1 AND p.attnum = cols.parent_attnum "
+							 "CROSS JOIN LATERAL (VALUES "
+							 "  ('the default', a.atthasdef AND pg_catalog.pg_get_expr((SELECT d.adbin "
+							 "      FROM pg_catalog.pg_attrdef d "
+							 "      WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum), a.attrelid) "
+							 "    IS DISTINCT FROM pg_catalog.pg_get_expr((SELECT d.adbin FROM pg_catalog.pg_attrdef d "
+							 "      WHERE d.adrelid = p.attrelid AND d.adnum = p.attnum), p.attrelid)), "
+							 "  ('NOT NULL', a.attnotnull AND NOT p.attnotnull), "
+							 "  ('the comment', pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL), "
+							 "  ('grants', a.attacl IS NOT NULL)) x(what, differs) "
+							 "WHERE x.differs "
+							 "ORDER BY 1",
+							 2, argtypes, values);
+	if (rows == NIL)
+		return;
+	initStringInfo(&list);
+	foreach(lc, rows)
+		appendStringInfo(&list, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 ((char **) lfirst(lc))[0]);
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s: partitions of table %s have objects of their own on a column the "
+					"migration rewrites", ((ColumnCopy *) linitial(copies))->path,
+					pgroll_relation_name(relid)),
+			 errdetail("pgroll copies the partitioned table's objects, not a partition's, "
+					   "and complete would drop these with the old column: %s.", list.data),
+			 errhint("Define them on the partitioned table, or drop them before the migration.")));
 }
 
 /*
@@ -1059,6 +1268,7 @@ column_copies_finish(OpContext *ctx)
 				copies = lappend(copies, copy);
 		}
 		refuse_exclusion_constraints(relid, copies);
+		refuse_partition_local_objects(relid, copies);
 		foreach(lcopy, copies)
 		{
 			ColumnCopy *c = lfirst(lcopy);
@@ -1070,7 +1280,7 @@ column_copies_finish(OpContext *ctx)
 			if (!c->draws)
 				continue;
 			get_atttypetypmodcoll(relid, c->new_attnum, &type, &typmod, &collation);
-			sync_add_fill_rule(sync, c->physical, type, typmod, c->identity != 'a');
+			sync_add_fill_rule(sync, c->physical, type, typmod);
 		}
 		copy_checks(ctx, relid, copies, sync);
 		copy_unique(ctx, relid, copies, sync);
@@ -1173,19 +1383,39 @@ owner_rows(const char *sql, const char *schema, const char *migration)
 {
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
-	List	   *rows = NIL;
 
 	run_as_owner(sql, 2, argtypes, values, NULL);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		int			ncols = SPI_tuptable->tupdesc->natts;
-		char	  **row = palloc0(sizeof(char *) * ncols);
+	return pgroll_spi_rows();
+}
 
-		for (int j = 0; j < ncols; j++)
-			row[j] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, j + 1);
-		rows = lappend(rows, row);
-	}
-	return rows;
+/* The identity sequence of the column, qualified and quoted */
+static char *
+identity_sequence(Oid relid, AttrNumber attnum)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+
+	return ((char **) linitial(pgroll_query_rows("SELECT pg_catalog.pg_get_serial_sequence("
+												 "  $1::pg_catalog.regclass::text, a.attname) "
+												 "FROM pg_catalog.pg_attribute a "
+												 "WHERE a.attrelid = $1 AND a.attnum = $2",
+												 2, argtypes, values)))[0];
+}
+
+/* The ACL (as text, or NULL if default) and owner of the column's identity sequence */
+static char *
+sequence_acl(Oid relid, AttrNumber attnum, Oid *owner)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(identity_sequence(relid, attnum))};
+	char	  **row;
+
+	row = linitial(pgroll_query_rows("SELECT c.relacl::pg_catalog.text, c.relowner "
+									 "FROM pg_catalog.pg_class c "
+									 "WHERE c.oid = $1::pg_catalog.regclass",
+									 1, argtypes, values));
+	*owner = (Oid) strtoul(row[1], NULL, 10);
+	return row[0];
 }
 
 /* The column's default expression, or NULL */
@@ -1354,6 +1584,8 @@ column_copies_complete(SavedCopies *saved)
 	List	   *objects = saved->objects;
 	List	   *copies = saved->copies;
 	List	   *renamed = NIL;
+	List	   *replica_identities = NIL;
+	List	   *clustered = NIL;
 	CarryOver  *carry;
 	ListCell   *lc;
 
@@ -1383,6 +1615,35 @@ column_copies_complete(SavedCopies *saved)
 						pgroll_relation_name(relid), quote_identifier(o[3]));
 	}
 
+	/* an index over an old column that is the replica identity or clusters the table: its copy will */
+	foreach(lc, objects)
+	{
+		char	  **o = lfirst(lc);
+		ListCell   *lr;
+		Oid			argtypes[3] = {OIDOID, TEXTOID, OIDOID};
+		Datum		values[3] = {ObjectIdGetDatum((Oid) strtoul(o[1], NULL, 10)),
+		CStringGetTextDatum(o[3]), ObjectIdGetDatum(o[6] ? (Oid) strtoul(o[6], NULL, 10) : InvalidOid)};
+
+		if (strcmp(o[0], "index") != 0 && strcmp(o[0], "unique") != 0 &&
+			strcmp(o[0], "primary_key") != 0)
+			continue;
+		foreach(lr, pgroll_query_rows("SELECT i.indisreplident, i.indisclustered "
+									  "FROM pg_catalog.pg_index i "
+									  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+									  "WHERE i.indrelid = $1 "
+									  "  AND (ic.relname = $2::name OR i.indexrelid = "
+									  "       (SELECT conindid FROM pg_catalog.pg_constraint WHERE oid = $3))",
+									  3, argtypes, values))
+		{
+			char	  **flags = lfirst(lr);
+
+			if (strcmp(flags[0], "t") == 0)
+				replica_identities = lappend(replica_identities, o);
+			if (strcmp(flags[1], "t") == 0)
+				clustered = lappend(clustered, o);
+		}
+	}
+
 	/* views and statistics objects over the old columns follow their copies */
 	carry = carry_over_save(replaced_columns(copies, true));
 	carry_over_drop(carry);
@@ -1397,19 +1658,21 @@ column_copies_complete(SavedCopies *saved)
 		char	   *name = c[3];
 		char	   *identity_opts = NULL;
 		char	   *serial_default = NULL;
+		char	   *identity_acl = NULL;
+		Oid			identity_owner = InvalidOid;
 		char	   *current;
+		char	   *old_name;
 		ListCell   *lo;
 
-		foreach(lo, objects)
-		{
-			char	  **o = lfirst(lo);
-
-			if (strcmp(o[0], "sequence") == 0 && (Oid) strtoul(o[1], NULL, 10) == relid)
-				pgroll_ddlf("ALTER SEQUENCE %s OWNED BY %s.%s", o[2], rel,
-							pgroll_column_name(relid, new_attnum));
-		}
+		/* a sequence the old column owns (a serial's) goes over to the copy */
+		foreach(lo, owned_sequences(relid, old_attnum))
+			pgroll_ddlf("ALTER SEQUENCE %s OWNED BY %s.%s", (char *) lfirst(lo), rel,
+						pgroll_column_name(relid, new_attnum));
 		if (c[5][0] == 'a' || c[5][0] == 'd')
+		{
 			identity_opts = identity_options(relid, old_attnum);
+			identity_acl = sequence_acl(relid, old_attnum, &identity_owner);
+		}
 		/* a serial's copy takes the old column's default, which drew its numbers */
 		if (c[5][0] == 's')
 			serial_default = column_default(relid, old_attnum);
@@ -1418,7 +1681,8 @@ column_copies_complete(SavedCopies *saved)
 		if (identity_opts != NULL)
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", rel,
 						pgroll_column_name(relid, new_attnum));
-		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, pgroll_column_name(relid, old_attnum));
+		old_name = get_attname(relid, old_attnum, false);
+		pgroll_ddlf("ALTER TABLE %s DROP COLUMN %s", rel, quote_identifier(old_name));
 		current = get_attname(relid, new_attnum, false);
 		if (pgroll_is_internal_name(current))
 		{
@@ -1426,10 +1690,10 @@ column_copies_complete(SavedCopies *saved)
 			current = name;
 		}
 		/* carried-over views name the column as they knew it: for now it has that name */
-		if (carry != NULL && strcmp(current, c[6]) != 0)
+		if (carry != NULL && strcmp(current, old_name) != 0)
 		{
-			op_rename_column(relid, current, c[6]);
-			renamed = lappend(renamed, list_make2(c, current));
+			op_rename_column(relid, current, old_name);
+			renamed = lappend(renamed, list_make3(c[0], old_name, current));
 		}
 		if (strcmp(c[4], "t") == 0)
 		{
@@ -1439,24 +1703,23 @@ column_copies_complete(SavedCopies *saved)
 						quote_identifier(op_internal_name(NOT_NULL_PREFIX, name)));
 		}
 		if (serial_default != NULL)
+		{
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", rel,
 						pgroll_column_name(relid, new_attnum), serial_default);
+		}
 		if (identity_opts != NULL)
 		{
 			char	   *col = pgroll_column_name(relid, new_attnum);
 
 			pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (%s)",
 						rel, col, c[5][0] == 'a' ? "ALWAYS" : "BY DEFAULT", identity_opts);
+			/* the identity's new sequence gets the grants the old one had */
+			if (identity_acl != NULL)
+				privileges_restore(psprintf("SEQUENCE %s",
+											identity_sequence(relid, new_attnum)),
+								   NULL, identity_acl, identity_owner, 's');
 		}
 	}
-	carry_over_restore(carry);
-	foreach(lc, renamed)
-	{
-		char	  **c = linitial(lfirst(lc));
-
-		op_rename_column((Oid) strtoul(c[0], NULL, 10), c[6], lsecond(lfirst(lc)));
-	}
-
 	/* the copied objects take their names */
 	foreach(lc, objects)
 	{
@@ -1485,6 +1748,33 @@ column_copies_complete(SavedCopies *saved)
 			pgroll_ddlf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s", rel, original,
 						strcmp(o[0], "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", copy,
 						o[5] ? o[5] : "");
+	}
+
+	foreach(lc, replica_identities)
+	{
+		char	  **o = lfirst(lc);
+
+		pgroll_ddlf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
+					pgroll_relation_name((Oid) strtoul(o[1], NULL, 10)), quote_identifier(o[3]));
+	}
+	foreach(lc, clustered)
+	{
+		char	  **o = lfirst(lc);
+
+		pgroll_ddlf("ALTER TABLE %s CLUSTER ON %s",
+					pgroll_relation_name((Oid) strtoul(o[1], NULL, 10)), quote_identifier(o[3]));
+	}
+
+	/*
+	 * The views, once the copies are the table's constraints (a view may
+	 * group by the primary key), then the columns their final names.
+	 */
+	carry_over_restore(carry);
+	foreach(lc, renamed)
+	{
+		List	   *r = lfirst(lc);
+
+		op_rename_column((Oid) strtoul(linitial(r), NULL, 10), lsecond(r), lthird(r));
 	}
 }
 

@@ -67,6 +67,31 @@ check_not_partition_key(Oid relid, AttrNumber attnum, const char *what, const ch
 }
 
 void
+check_not_inherited(Oid relid, AttrNumber attnum, const char *what, const char *path)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
+	List	   *parents;
+
+	parents = pgroll_query_rows("SELECT pg_catalog.format('%I.%I', n.nspname, p.relname) "
+								"FROM pg_catalog.pg_attribute a "
+								"JOIN pg_catalog.pg_inherits h ON h.inhrelid = a.attrelid "
+								"JOIN pg_catalog.pg_class p ON p.oid = h.inhparent "
+								"JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace "
+								"WHERE a.attrelid = $1 AND a.attnum = $2 AND a.attinhcount > 0 "
+								"ORDER BY h.inhseqno LIMIT 1",
+								2, argtypes, values);
+	if (parents != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: %s of table \"%s\" is inherited from %s", path, what,
+						get_rel_name(relid), ((char **) linitial(parents))[0]),
+				 errdetail("PostgreSQL cannot drop or rename an inherited column, which "
+						   "complete would do."),
+				 errhint("Change the column on the parent table.")));
+}
+
+void
 check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 					const char *what, const char *path, bool replaced)
 {
@@ -80,7 +105,10 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 	ListCell   *lc;
 
 	if (attnum > 0)
+	{
+		check_not_inherited(relid, attnum, what, path);
 		check_not_partition_key(relid, attnum, what, path);
+	}
 
 	hidden = palloc(sizeof(Datum) * (list_length(ctx->model->tables) + 1));
 	foreach(lc, ctx->model->tables)
@@ -137,7 +165,7 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 								   "              AND n.nspname::text = $3 || '_' || "
 								   "                  coalesce(m.migration ->> 'version_schema', m.name) "
 								   "             WHERE m.name IS NOT NULL "
-								   "                OR ($5 AND v.relkind = 'v' AND r.rulename = '_RETURN'))) "
+								   "                OR ($5 AND v.relkind = 'v'))) "
 								   "ORDER BY 1",
 								   5, argtypes, values))
 		dependents = lappend(dependents, ((char **) lfirst(lc))[0]);

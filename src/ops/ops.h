@@ -152,4 +152,11 @@ extern void op_try(const char *path, void (*fn) (void *arg), void *arg);
 extern void check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 								const char *what, const char *path, bool replaced);
 
+/*
+ * Error 0A000 if the column is inherited from a parent table (a partition's
+ * or an inheritance child's): complete could not drop or rename it.
+ */
+extern void check_not_inherited(Oid relid, AttrNumber attnum, const char *what,
+								const char *path);
+
 #endif							/* PGROLL_OPS_H */

@@ -587,13 +587,16 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::reg
 -- could shadow (tests 52 and 53 run it against the hijacking objects)
 -- C functions: the ones that act as the extension owner (start, complete,
 -- rollback, validate) pin it; sync_trigger sets it itself and wait reads
--- the queue as its caller (both exercised against hijacking above)
+-- the queue as its caller (both exercised against hijacking above); the
+-- event triggers follow_grants and partition_guard resolve the statement's
+-- table names on the session's path, as the statement did, and pin it
+-- themselves for their own queries
 SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)
              FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'pgroll'::regnamespace AND l.lanname = 'c'
               AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')),
-          'pgroll.sync_trigger(), pgroll.wait(text,interval)',
-          'the only C functions without a pinned search_path are sync_trigger and wait');
+          'pgroll.follow_grants(), pgroll.partition_guard(), pgroll.sync_trigger(), pgroll.wait(text,interval)',
+          'the only C functions without a pinned search_path are the event triggers that read names, sync_trigger and wait');
 
 -- ---------------------------------------------------------------------
 SELECT * FROM finish();

@@ -237,6 +237,42 @@ CALL pgroll.wait('dep');
 SELECT pgroll.complete('dep');
 SELECT view, owner, columns FROM carried WHERE view::text = 'dep.others';
 
+-- a rename and then a type change of the same column, with a view, a
+-- view's INSTEAD rule that writes the column, and a statistics object
+SET ROLE pgroll_dep_owner;
+CREATE TABLE dep.stock (id int PRIMARY KEY, qty int);
+INSERT INTO dep.stock SELECT g, g FROM generate_series(1, 20) g;
+CREATE VIEW dep.stock_view AS SELECT id, qty FROM dep.stock;
+CREATE RULE stock_view_update AS ON UPDATE TO dep.stock_view
+    DO INSTEAD UPDATE dep.stock SET qty = NEW.qty WHERE id = OLD.id;
+CREATE STATISTICS dep.stock_stats ON id, qty FROM dep.stock;
+SELECT pgroll.start('{"operations": [
+    {"rename_column": {"table": "stock", "from": "qty", "to": "quantity"}},
+    {"alter_column": {"table": "stock", "column": "quantity", "type": "bigint",
+                      "up": "quantity", "down": "quantity::int"}}]}', '09_rename_alter', 'dep');
+CALL pgroll.wait('dep');
+SELECT pgroll.complete('dep');
+SELECT pg_get_viewdef('dep.stock_view'::regclass);
+SELECT pg_get_ruledef(oid) FROM pg_rewrite WHERE ev_class = 'dep.stock_view'::regclass AND rulename <> '_RETURN';
+SELECT pg_get_statisticsobjdef_columns(oid) FROM pg_statistic_ext WHERE stxname = 'stock_stats';
+UPDATE dep.stock_view SET qty = 100 WHERE id = 1;
+SELECT quantity FROM dep.stock WHERE id = 1;
+
+-- a column an inheritance child inherits cannot be rewritten, dropped or
+-- renamed there (PostgreSQL's rule): said at start
+CREATE TABLE dep.base (id int PRIMARY KEY, qty int);
+CREATE TABLE dep.child (extra int) INHERITS (dep.base);
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "child", "column": "qty",
+    "type": "bigint", "up": "qty", "down": "qty::int"}}]}', '10_child', 'dep');
+:e
+SELECT pgroll.start('{"operations": [{"drop_column": {"table": "child", "column": "qty"}}]}',
+                    '10_child', 'dep');
+:e
+SELECT pgroll.start('{"operations": [{"rename_column": {"table": "child", "from": "qty", "to": "q"}}]}',
+                    '10_child', 'dep');
+:e
+RESET ROLE;
+
 -- no pgroll object is left behind on the views
 SELECT count(*) AS internal_names FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 WHERE c.relnamespace IN ('dep'::regnamespace, '"dep Reports"'::regnamespace)
@@ -244,7 +280,7 @@ WHERE c.relnamespace IN ('dep'::regnamespace, '"dep Reports"'::regnamespace)
 
 SET client_min_messages = warning;
 DROP SCHEMA dep, "dep Reports" CASCADE;
-DROP SCHEMA IF EXISTS dep_01_bigint, dep_02_amount, dep_06_partitioned, dep_08_others CASCADE;
+DROP SCHEMA IF EXISTS dep_01_bigint, dep_02_amount, dep_06_partitioned, dep_08_others, dep_09_rename_alter CASCADE;
 DELETE FROM pgroll.migrations WHERE schema = 'dep';
 REVOKE CREATE ON DATABASE pgroll_regress FROM pgroll_dep_owner;
 DROP ROLE pgroll_dep_owner, pgroll_dep_reader, pgroll_dep_other;

@@ -109,6 +109,39 @@ SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 WHERE attrelid = 'pt.events_2026_a'::regclass AND attname = 'n';
 SELECT * FROM part_indexes WHERE index = 'events_n' OR attached_to = 'events_n';
 
+-- what a partition defines itself on a rewritten column is not copied:
+-- refused at start, each named, rather than lost at complete
+CREATE TABLE pt.ref (q int PRIMARY KEY);
+INSERT INTO pt.ref VALUES (1);
+CREATE TABLE pt.m (id int, k int NOT NULL, qty int) PARTITION BY RANGE (k);
+CREATE TABLE pt.m1 PARTITION OF pt.m FOR VALUES FROM (0) TO (10);
+CREATE TABLE pt.m2 PARTITION OF pt.m FOR VALUES FROM (10) TO (20);
+INSERT INTO pt.m VALUES (1, 1, 1), (2, 12, 1);
+ALTER TABLE pt.m1 ALTER qty SET DEFAULT 42, ALTER qty SET NOT NULL;
+ALTER TABLE pt.m1 ADD CONSTRAINT m1_qty_small CHECK (qty < 1000),
+    ADD CONSTRAINT m1_qty_ref FOREIGN KEY (qty) REFERENCES pt.ref;
+CREATE INDEX m2_local_qty ON pt.m2 (qty);
+COMMENT ON COLUMN pt.m2.qty IS 'the quantity';
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "m", "column": "qty",
+    "type": "bigint", "up": "qty", "down": "qty::int"}}]}', '09_local', 'pt');
+:e
+SELECT count(*) AS leftovers FROM pg_attribute
+WHERE attrelid IN ('pt.m'::regclass, 'pt.m1'::regclass) AND attname LIKE '\_pgroll%' AND NOT attisdropped;
+-- defined on the partitioned table instead, they go through
+ALTER TABLE pt.m1 ALTER qty DROP DEFAULT, ALTER qty DROP NOT NULL,
+    DROP CONSTRAINT m1_qty_small, DROP CONSTRAINT m1_qty_ref;
+DROP INDEX pt.m2_local_qty;
+COMMENT ON COLUMN pt.m2.qty IS NULL;
+ALTER TABLE pt.m ADD CONSTRAINT m_qty_small CHECK (qty < 1000);
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "m", "column": "qty",
+    "type": "bigint", "up": "qty", "down": "qty::int"}}]}', '09_local', 'pt');
+CALL pgroll.wait('pt');
+SELECT pgroll.complete('pt');
+SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid IN ('pt.m'::regclass, 'pt.m1'::regclass, 'pt.m2'::regclass) AND contype = 'c' ORDER BY 1, 2;
+INSERT INTO pt.m VALUES (3, 3, 5000);
+:e
+
 SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS pt, pt_01_index, pt_02_unique, pt_04_twice, pt_elsewhere CASCADE;
+DROP SCHEMA IF EXISTS pt, pt_01_index, pt_02_unique, pt_04_twice, pt_09_local, pt_elsewhere CASCADE;
 DELETE FROM pgroll.migrations WHERE schema = 'pt';

@@ -108,10 +108,11 @@ SELECT id, qty, label FROM pdf.t ORDER BY id;
 SELECT pgroll.complete('pdf');
 SELECT id, qty, label, note FROM pdf.t ORDER BY id;
 
--- a rewritten serial or identity column: an insert through either version
--- draws one number; a new writer's value is kept (serial, BY DEFAULT) or,
--- for GENERATED ALWAYS, the drawn number taken; complete gives the column
--- its default or identity back
+-- a rewritten serial or identity column: an identity draws one number per
+-- insert through either version, a serial one through the old version
+-- (two through the new: its view keeps the default, as in pgroll); a new
+-- writer's value is kept (GENERATED ALWAYS too, as with OVERRIDING SYSTEM
+-- VALUE); complete gives the column its default or identity back
 CREATE SCHEMA pser;
 CREATE TABLE pser.t (id serial PRIMARY KEY, v int,
                      g int GENERATED ALWAYS AS IDENTITY,
@@ -136,3 +137,37 @@ FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum
 WHERE a.attrelid = 'pser.t'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY attname;
 INSERT INTO pser.t (v) VALUES (6) RETURNING *;
 SELECT * FROM pser.t ORDER BY v;
+
+-- a serial and a column after it rewritten together: each keeps its own
+-- (the sequence stays the serial's)
+CREATE TABLE pser.s1 (id serial PRIMARY KEY, note text);
+INSERT INTO pser.s1 (note) VALUES ('x');
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "s1", "column": "id", "type": "bigint", "up": "id", "down": "id::int"}},
+    {"alter_column": {"table": "s1", "column": "note", "nullable": false, "up": "coalesce(note, ''-'')", "down": "note"}}]}',
+    '02_two', 'pser');
+CALL pgroll.wait('pser');
+SELECT pgroll.complete('pser');
+SELECT pg_get_serial_sequence('pser.s1', 'id') AS id_seq, pg_get_serial_sequence('pser.s1', 'note') AS note_seq;
+-- the new version's view shows the serial's default again
+SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+WHERE d.adrelid = 'pser_02_two.s1'::regclass;
+-- an identity's sequence goes at complete (the column gets a new one):
+-- what depends on it is refused at start; its grants go over to the new one
+CREATE TABLE pser.s2 (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v int);
+INSERT INTO pser.s2 (v) VALUES (1);
+CREATE VIEW pser.s2_position AS SELECT last_value FROM pser.s2_id_seq;
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "s2", "column": "id", "type": "bigint", "up": "id", "down": "id::int"}}]}',
+    '03_identity', 'pser');
+:e
+DROP VIEW pser.s2_position;
+GRANT USAGE, SELECT ON SEQUENCE pser.s2_id_seq TO PUBLIC;
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "s2", "column": "id", "type": "bigint", "up": "id", "down": "id::int"}}]}',
+    '03_identity', 'pser');
+INSERT INTO pser_03_identity.s2 (id, v) OVERRIDING SYSTEM VALUE VALUES (200, 2) RETURNING *;
+CALL pgroll.wait('pser');
+SELECT pgroll.complete('pser');
+SELECT relacl FROM pg_class WHERE oid = pg_get_serial_sequence('pser.s2', 'id')::regclass;
+INSERT INTO pser.s2 (v) VALUES (3) RETURNING *;
