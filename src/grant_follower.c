@@ -2,7 +2,8 @@
  *
  * grant_follower.c
  *	  GRANT and REVOKE on a table while a migration is active reach the
- *	  versions' views and the copies of its columns.
+ *	  versions' views and the copies of its columns; on a schema, its
+ *	  version schemas.
  *
  * start gives each version's view the table's grants and each column's
  * copy the column's.  A grant made afterwards (a new application role, a
@@ -76,6 +77,23 @@ granted_tables(GrantStmt *stmt)
 	return relids;
 }
 
+/* The schemas of the statement (GRANT ... ON SCHEMA ...) */
+static pg_noinline List *
+granted_schemas(GrantStmt *stmt)
+{
+	List	   *nspids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
+
+		if (OidIsValid(nspid))
+			nspids = lappend_oid(nspids, nspid);
+	}
+	return nspids;
+}
+
 /*
  * pgroll.follow_grants() returns event_trigger, on ddl_command_end for
  * GRANT and REVOKE
@@ -86,6 +104,7 @@ pgroll_follow_grants(PG_FUNCTION_ARGS)
 	EventTriggerData *trigdata;
 	GrantStmt  *stmt;
 	List	   *relids;
+	List	   *schemas;
 	int			nestlevel;
 	ListCell   *lc;
 
@@ -97,19 +116,22 @@ pgroll_follow_grants(PG_FUNCTION_ARGS)
 	if (following || !IsA(trigdata->parsetree, GrantStmt))
 		PG_RETURN_VOID();
 	stmt = (GrantStmt *) trigdata->parsetree;
-	if (stmt->objtype != OBJECT_TABLE)
+	if (stmt->objtype != OBJECT_TABLE && stmt->objtype != OBJECT_SCHEMA)
 		PG_RETURN_VOID();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* the statement's names resolve on the session's path, pgroll's work on its own */
-	relids = granted_tables(stmt);
+	relids = stmt->objtype == OBJECT_TABLE ? granted_tables(stmt) : NIL;
+	schemas = stmt->objtype == OBJECT_SCHEMA ? granted_schemas(stmt) : NIL;
 	nestlevel = pgroll_push_search_path(PGROLL_PINNED_SEARCH_PATH);
 	following = true;
 	PG_TRY();
 	{
 		foreach(lc, relids)
 			privileges_refresh(lfirst_oid(lc));
+		foreach(lc, schemas)
+			privileges_refresh_schema(lfirst_oid(lc));
 	}
 	PG_FINALLY();
 	{

@@ -319,7 +319,7 @@ open_version(SyncPlan *sync, const char *schema, Oid nspid, const char *migratio
 			privileges_close_schema(version_schema);
 			if (usage != NULL)
 				jobs_enqueue_statement(schema, migration, "start",
-									   "open the version to the base schema's users",
+									   PRIVILEGES_OPEN_VERSION_JOB,
 									   usage, NULL);
 			return;
 		}

@@ -34,6 +34,7 @@
 
 #include "ddl.h"
 #include "privileges.h"
+#include "roles.h"
 #include "versions.h"
 
 /* A grantee as GRANT takes it: 0 is PUBLIC */
@@ -333,4 +334,52 @@ privileges_refresh(Oid relid)
 		privileges_grant_view(relid, view[2], view_columns(view_oid, relid, copies));
 	}
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+void
+privileges_refresh_schema(Oid nspid)
+{
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		values[2] = {ObjectIdGetDatum(nspid), CStringGetTextDatum(PRIVILEGES_OPEN_VERSION_JOB)};
+	Oid			save_userid;
+	int			save_sec_context;
+	ListCell   *lc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	/* the base schema's version schemas, and whether each waits for its opening */
+	foreach(lc, pgroll_query_rows("SELECT v.nspname, v.nspowner, m.name, "
+								  "  EXISTS (SELECT FROM pgroll.jobs j WHERE j.schema = m.schema "
+								  "          AND j.migration = m.name AND j.description = $2 "
+								  "          AND j.state IN ('queued', 'running')) "
+								  "FROM pg_catalog.pg_namespace b "
+								  "JOIN pgroll.migrations m ON m.schema = b.nspname "
+								  "JOIN pg_catalog.pg_namespace v ON v.nspname::pg_catalog.text = "
+								  "     m.schema || '_' || coalesce(m.migration ->> 'version_schema', m.name) "
+								  "WHERE b.oid = $1",
+								  2, argtypes, values))
+	{
+		char	  **row = lfirst(lc);
+		char	   *usage = privileges_schema_usage_sql(nspid, row[0]);
+
+		if (strcmp(row[3], "t") == 0)
+		{
+			Oid			jtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+			Datum		jvalues[4] = {CStringGetTextDatum(get_namespace_name(nspid)),
+				CStringGetTextDatum(row[2]), CStringGetTextDatum(PRIVILEGES_OPEN_VERSION_JOB),
+			CStringGetTextDatum(usage ? usage : "SELECT")};
+
+			/* not open yet: it opens to the roles that have USAGE then */
+			run_as_owner("UPDATE pgroll.jobs SET command = $4 "
+						 "WHERE schema = $1::name AND migration = $2 AND description = $3 "
+						 "  AND state = 'queued'",
+						 4, jtypes, jvalues, NULL);
+			continue;
+		}
+		SetUserIdAndSecContext((Oid) strtoul(row[1], NULL, 10),
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		privileges_close_schema(row[0]);
+		if (usage != NULL)
+			pgroll_ddl(usage);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
 }

@@ -66,4 +66,14 @@ extern void privileges_close_schema(const char *version_schema);
  */
 extern void privileges_refresh(Oid relid);
 
+/* The step that opens a version with a backfill to the base schema's users */
+#define PRIVILEGES_OPEN_VERSION_JOB "open the version to the base schema's users"
+
+/*
+ * A grant or revoke on a schema while it has version schemas: each open
+ * version schema gets USAGE for the roles that have it on the base schema
+ * now, as its owner; a version that is not open yet opens so.
+ */
+extern void privileges_refresh_schema(Oid nspid);
+
 #endif							/* PGROLL_PRIVILEGES_H */

@@ -1539,36 +1539,60 @@ check_copies_present(SavedCopies *saved)
 }
 
 /*
- * The partitions' indexes of a copied index on a partitioned table were
- * named after the copy (build_on_partitions): now that the index has its
- * name, they take <index>_<partition> too, where that name is free.
+ * The partitions' indexes of an index on a partitioned table (the whole
+ * tree), as rows (partition oid, index name), read before complete drops
+ * the old column's.
  */
-static void
-rename_partition_indexes(const char *nsp, const char *index)
+static List *
+partition_index_names(const char *nsp, const char *index)
 {
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(nsp), CStringGetTextDatum(index)};
+
+	return pgroll_query_rows("WITH RECURSIVE tree AS ("
+							 "  SELECT c.oid FROM pg_catalog.pg_class c "
+							 "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							 "  WHERE n.nspname = $1::name AND c.relname = $2::name "
+							 "  UNION ALL "
+							 "  SELECT h.inhrelid FROM pg_catalog.pg_inherits h "
+							 "  JOIN tree ON h.inhparent = tree.oid) "
+							 "SELECT i.indrelid, ic.relname "
+							 "FROM tree JOIN pg_catalog.pg_class ic ON ic.oid = tree.oid "
+							 "JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid "
+							 "WHERE ic.relname <> $2::name ORDER BY 2",
+							 2, argtypes, values);
+}
+
+/*
+ * The partitions' indexes of a copied index on a partitioned table were
+ * named after the copy (build_on_partitions): now that the index has its
+ * name, each takes the name the partition's index of the old column had
+ * (originals: rows of partition_index_names), or <index>_<partition>, where
+ * that name is free.
+ */
+static void
+rename_partition_indexes(const char *nsp, const char *index, List *originals)
+{
 	ListCell   *lc;
 
-	foreach(lc, pgroll_query_rows("WITH RECURSIVE tree AS ("
-						   "  SELECT c.oid FROM pg_catalog.pg_class c "
-						   "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-						   "  WHERE n.nspname = $1::name AND c.relname = $2::name "
-						   "  UNION ALL "
-						   "  SELECT h.inhrelid FROM pg_catalog.pg_inherits h "
-						   "  JOIN tree ON h.inhparent = tree.oid) "
-						   "SELECT ic.relname, t.relname "
-						   "FROM tree JOIN pg_catalog.pg_class ic ON ic.oid = tree.oid "
-						   "JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid "
-						   "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
-						   "WHERE ic.relname <> $2::name ORDER BY 1",
-						   2, argtypes, values))
+	foreach(lc, partition_index_names(nsp, index))
 	{
 		char	  **row = lfirst(lc);
-		char	   *name = op_internal_name("", psprintf("%s_%s", index, row[1]));
+		char	   *name = NULL;
+		ListCell   *lo;
 
+		foreach(lo, originals)
+		{
+			char	  **original = lfirst(lo);
+
+			if (strcmp(original[0], row[0]) == 0)
+				name = original[1];
+		}
+		if (name == NULL || OidIsValid(get_relname_relid(name, get_namespace_oid(nsp, false))))
+			name = op_internal_name("", psprintf("%s_%s", index,
+												 get_rel_name((Oid) strtoul(row[0], NULL, 10))));
 		if (!OidIsValid(get_relname_relid(name, get_namespace_oid(nsp, false))))
-			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, row[0]),
+			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, row[1]),
 						quote_identifier(name));
 	}
 }
@@ -1586,6 +1610,7 @@ column_copies_complete(SavedCopies *saved)
 	List	   *renamed = NIL;
 	List	   *replica_identities = NIL;
 	List	   *clustered = NIL;
+	List	   *partition_indexes = NIL;	/* per object: rows of partition_index_names */
 	CarryOver  *carry;
 	ListCell   *lc;
 
@@ -1642,6 +1667,18 @@ column_copies_complete(SavedCopies *saved)
 			if (strcmp(flags[1], "t") == 0)
 				clustered = lappend(clustered, o);
 		}
+	}
+
+	/* the names of the partitions' indexes of an index over an old column */
+	foreach(lc, objects)
+	{
+		char	  **o = lfirst(lc);
+		Oid			relid = (Oid) strtoul(o[1], NULL, 10);
+		List	   *names = NIL;
+
+		if (strcmp(o[0], "index") == 0)
+			names = partition_index_names(get_namespace_name(get_rel_namespace(relid)), o[3]);
+		partition_indexes = lappend(partition_indexes, names);
 	}
 
 	/* views and statistics objects over the old columns follow their copies */
@@ -1739,7 +1776,8 @@ column_copies_complete(SavedCopies *saved)
 			char	   *nsp = get_namespace_name(get_rel_namespace(relid));
 
 			pgroll_ddlf("ALTER INDEX %s RENAME TO %s", pgroll_qualified(nsp, o[2]), original);
-			rename_partition_indexes(nsp, o[3]);
+			rename_partition_indexes(nsp, o[3],
+									 list_nth(partition_indexes, foreach_current_index(lc)));
 		}
 		else if (strcmp(o[0], "unique") == 0 &&
 				 OidIsValid(get_relation_constraint_oid(relid, o[2], true)))

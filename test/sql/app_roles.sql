@@ -205,6 +205,14 @@ SELECT count(*) FROM arl_01_late.notes;
 :e
 SET ROLE pgroll_ar_owner;
 SELECT relacl FROM pg_class WHERE oid = 'arl_01_late.notes'::regclass;
+-- USAGE on the base schema, granted or revoked meanwhile, reaches the version schema
+REVOKE USAGE ON SCHEMA arl FROM pgroll_ar_cols;
+GRANT USAGE ON SCHEMA arl TO pgroll_ar_writer;
+SELECT nspacl FROM pg_namespace WHERE nspname = 'arl_01_late';
+SET ROLE pgroll_ar_cols;
+SELECT count(*) FROM arl_01_late.notes;
+:e
+SET ROLE pgroll_ar_owner;
 SELECT pgroll.complete('arl');
 SELECT attname, attacl FROM pg_attribute
 WHERE attrelid = 'arl.notes'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname;

@@ -133,10 +133,18 @@ ALTER TABLE pt.m1 ALTER qty DROP DEFAULT, ALTER qty DROP NOT NULL,
 DROP INDEX pt.m2_local_qty;
 COMMENT ON COLUMN pt.m2.qty IS NULL;
 ALTER TABLE pt.m ADD CONSTRAINT m_qty_small CHECK (qty < 1000);
+-- an index of the partitioned table: its partitions' indexes keep their names
+CREATE INDEX m_qty_idx ON pt.m (qty);
+SELECT c.relname AS partition, i.relname AS index FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+WHERE c.oid IN ('pt.m'::regclass, 'pt.m1'::regclass, 'pt.m2'::regclass) ORDER BY 1, 2;
 SELECT pgroll.start('{"operations": [{"alter_column": {"table": "m", "column": "qty",
     "type": "bigint", "up": "qty", "down": "qty::int"}}]}', '09_local', 'pt');
 CALL pgroll.wait('pt');
 SELECT pgroll.complete('pt');
+SELECT c.relname AS partition, i.relname AS index FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+WHERE c.oid IN ('pt.m'::regclass, 'pt.m1'::regclass, 'pt.m2'::regclass) ORDER BY 1, 2;
 SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid IN ('pt.m'::regclass, 'pt.m1'::regclass, 'pt.m2'::regclass) AND contype = 'c' ORDER BY 1, 2;
 INSERT INTO pt.m VALUES (3, 3, 5000);
