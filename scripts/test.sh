@@ -37,7 +37,7 @@ log=$(mktemp)
 # compute run meanwhile, each in the background, their TAP collected at
 # the end.  (crash_containment.sh, whose crash series are timed, runs in
 # the loop below.)
-OWN_CLUSTER_TESTS="test/t/operations.sh"
+OWN_CLUSTER_TESTS="test/t/operations.sh test/t/zoo.sh"
 own_pids=()
 own_logs=()
 for t in $OWN_CLUSTER_TESTS; do

@@ -383,3 +383,26 @@ privileges_refresh_schema(Oid nspid)
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 }
+
+void
+privileges_sequence_for_inserters(Oid relid, const char *sequence)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	ListCell   *lc;
+
+	foreach(lc, pgroll_query_rows("SELECT DISTINCT x.grantee FROM pg_catalog.pg_class c, "
+								  "  pg_catalog.aclexplode(c.relacl) x "
+								  "WHERE c.oid = $1 AND x.grantee <> c.relowner "
+								  "  AND x.privilege_type = 'INSERT' "
+								  "UNION "
+								  "SELECT x.grantee FROM pg_catalog.pg_attribute a "
+								  "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, "
+								  "  pg_catalog.aclexplode(a.attacl) x "
+								  "WHERE a.attrelid = $1 AND x.grantee <> c.relowner "
+								  "  AND x.privilege_type = 'INSERT' "
+								  "ORDER BY 1",
+								  1, argtypes, values))
+		pgroll_ddlf("GRANT USAGE, SELECT ON SEQUENCE %s TO %s", sequence,
+					grantee_sql(((char **) lfirst(lc))[0]));
+}

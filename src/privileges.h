@@ -76,4 +76,10 @@ extern void privileges_refresh(Oid relid);
  */
 extern void privileges_refresh_schema(Oid nspid);
 
+/*
+ * GRANT USAGE, SELECT on a new column's sequence (an added serial) to
+ * every role that may insert into the table, or into one of its columns.
+ */
+extern void privileges_sequence_for_inserters(Oid relid, const char *sequence);
+
 #endif							/* PGROLL_PRIVILEGES_H */

@@ -33,6 +33,7 @@
 #include "expr.h"
 #include "ops/constraint_sql.h"
 #include "ops/ops.h"
+#include "privileges.h"
 
 #define NEW_COLUMN_PREFIX	PGROLL_PREFIX "new_"
 #define NOT_NULL_PREFIX		PGROLL_PREFIX "check_not_null_"
@@ -111,7 +112,14 @@ plan_column(PgrollOperation *op, OpContext *ctx, ModelTable *table, AddColumnPla
 					   BOOLOID, -1, op_path(ctx, "column.check.constraint"));
 	}
 	if (col->references)
+	{
 		check_references(ctx, col->references, NULL, op_path(ctx, "column.references"));
+		check_not_partitioned(op_table_relid(ctx, table), op_path(ctx, "column.references"),
+							  "a foreign key");
+	}
+	if (col->unique)
+		check_not_partitioned(op_table_relid(ctx, table), op_path(ctx, "column.unique"),
+							  "a unique column");
 	if (col->check)
 		model_check_not_reserved(col->check->name, op_path(ctx, "column.check.name"));
 	if (col->references)
@@ -152,6 +160,8 @@ add_physical_column(PgrollColumn *col, OpContext *ctx, ModelTable *table,
 					format_type_be(plan->typid));
 		pgroll_ddlf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", rel, qcol, plan->up);
 		pgroll_ddlf("ALTER SEQUENCE %s OWNED BY %s.%s", seq, rel, qcol);
+		/* whoever may insert into the table may draw its numbers */
+		privileges_sequence_for_inserters(table->relid, seq);
 		return;
 	}
 
@@ -192,6 +202,8 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 	TableSync  *sync;
 	StringInfoData steps;
 	bool		needs_fill;
+
+	check_no_inheritance_children(op_table_relid(ctx, table), op_path(ctx, "table"));
 
 	op_table_relid(ctx, table);
 	plan_column(op, ctx, table, &plan);
@@ -290,14 +302,6 @@ add_column_start(PgrollOperation *op, OpContext *ctx)
 	if (col->unique)
 	{
 		char	   *index = op_internal_name(UNIQUE_PREFIX, col->name);
-
-		if (get_rel_relkind(table->relid) == RELKIND_PARTITIONED_TABLE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s: a unique column cannot be added to partitioned table \"%s\"",
-							op_path(ctx, "column.unique"), table->name),
-					 errdetail("A unique index of a partitioned table must include the "
-							   "partition key.")));
 
 		sync_add_job(sync, psprintf("unique index on %s.%s", rel, col->name),
 					 psprintf("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)",

@@ -114,6 +114,8 @@ alter_column_start(PgrollOperation *op, OpContext *ctx)
 		require(ac->down, ctx, "down", "adding a foreign key");
 		check_constraint_name_free(ctx, table, ac->references->name, "references.name");
 		check_references(ctx, ac->references, NULL, op_path(ctx, "references"));
+		check_not_partitioned(op_table_relid(ctx, table), op_path(ctx, "references"),
+							  "a foreign key");
 	}
 	/* as in pgroll: a nullability change that changes nothing is refused */
 	if (ac->nullable.present && ac->nullable.value != column->not_null)

@@ -500,6 +500,8 @@ copy_outgoing_fks(OpContext *ctx, Oid relid, List *copies, TableSync *sync)
 		 */
 		if (any_copied(ctx->sync->copies, confrelid, row[3]))
 			continue;
+		check_not_partitioned(relid, copy->path,
+							  psprintf("the copy of foreign key \"%s\"", row[0]));
 		sql = foreign_key_sql(rel, name, column_list(relid, row[1], copies),
 							  pgroll_relation_name(confrelid),
 							  column_list(confrelid, row[3], NIL),
@@ -910,6 +912,7 @@ column_copy(OpContext *ctx, ModelTable *table, ModelColumn *column, CopyOptions 
 	 * stop complete after the backfill.  Foreign keys of other tables that
 	 * reference it get copies of their own.
 	 */
+	check_no_inheritance_children(table->relid, ctx->path);
 	if (OidIsValid(table->relid))
 		check_no_dependents(ctx, table->relid, get_attnum(table->relid, column->physical),
 							psprintf("column \"%s\"", column->name), ctx->path, true);

@@ -93,6 +93,11 @@ create_constraint_start(PgrollOperation *op, OpContext *ctx)
 															 foreach_current_index(lc))));
 	if (cc->references)
 		check_references(ctx, cc->references, NULL, op_path(ctx, "references"));
+	if (cc->references || with_index)
+		check_not_partitioned(op_table_relid(ctx, table), op_path(ctx, "type"),
+							  cc->references ? "a foreign key" :
+							  cc->type == PGROLL_CONSTRAINT_UNIQUE ? "a unique constraint" :
+							  "a primary key");
 	if (OidIsValid(op_table_relid(ctx, table)) &&
 		cc->type == PGROLL_CONSTRAINT_PRIMARY_KEY && table_has_primary_key(table->relid))
 		ereport(ERROR,

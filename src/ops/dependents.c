@@ -22,6 +22,7 @@
 #include "pgroll.h"
 
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -64,6 +65,41 @@ check_not_partition_key(Oid relid, AttrNumber attnum, const char *what, const ch
 						path, what, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 				 errdetail("PostgreSQL cannot drop a partition key column, which complete would do."),
 				 errhint("Create a new partitioned table instead.")));
+}
+
+void
+check_not_partitioned(Oid relid, const char *path, const char *what)
+{
+	bool		index = strstr(what, "unique") != NULL || strstr(what, "primary key") != NULL;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s: %s cannot be added to partitioned table \"%s\" while it is in use",
+					path, what, get_rel_name(relid)),
+			 index ?
+			 errdetail("PostgreSQL builds no index of a partitioned table concurrently, and "
+					   "makes no constraint of an existing index there.") :
+			 errdetail("PostgreSQL 15 adds no NOT VALID foreign key to a partitioned table, "
+					   "and a valid one is checked under a lock that blocks writes."),
+			 errhint("Add it with a \"sql\" operation in a quiet period, or on each "
+					 "partition.")));
+}
+
+void
+check_no_inheritance_children(Oid relid, const char *path)
+{
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION ||
+		find_inheritance_children(relid, NoLock) == NIL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s: table \"%s\" has inheritance children", path, get_rel_name(relid)),
+			 errdetail("A change of its columns reaches the child tables, which pgroll's "
+					   "version views, triggers and backfill of the parent do not."),
+			 errhint("Migrate the child tables on their own, or use declarative "
+					 "partitioning.")));
 }
 
 void
@@ -151,6 +187,16 @@ check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 								   "                           WHERE indrelid IN (SELECT relid FROM tree))) "
 								   "  AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 								   "           AND d.objid = $1 AND $2 = 0) "
+	/* a dropped table's own policies, rules and triggers go with it */
+								   "  AND NOT ($2 = 0 AND d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_policy "
+								   "                           WHERE polrelid IN (SELECT relid FROM tree))) "
+								   "  AND NOT ($2 = 0 AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_rewrite "
+								   "                           WHERE ev_class IN (SELECT relid FROM tree))) "
+								   "  AND NOT ($2 = 0 AND d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass "
+								   "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_trigger "
+								   "                           WHERE tgrelid IN (SELECT relid FROM tree))) "
 								   "  AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
 								   "           AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint "
 								   "                           WHERE conrelid IN (SELECT relid FROM tree) "

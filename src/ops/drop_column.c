@@ -30,6 +30,8 @@ drop_column_start(PgrollOperation *op, OpContext *ctx)
 	ModelTable *table = model_get_table(ctx->model, dc->table, op_path(ctx, "table"));
 	ModelColumn *column = model_get_column(table, dc->column, op_path(ctx, "column"));
 
+	check_no_inheritance_children(op_table_relid(ctx, table), op_path(ctx, "table"));
+
 	if (OidIsValid(op_table_relid(ctx, table)))
 		check_no_dependents(ctx, table->relid, get_attnum(table->relid, column->physical),
 							psprintf("column \"%s\"", dc->column), op_path(ctx, "column"), false);

@@ -5,7 +5,7 @@
  *
  * start	check the index exists
  * complete	queue DROP INDEX CONCURRENTLY (the worker runs it after
- *			complete commits)
+ *			complete commits); a partitioned table's index is dropped at once
  * rollback	nothing
  *
  * src/ops/drop_index.c
@@ -45,12 +45,19 @@ drop_index_start(PgrollOperation *op, OpContext *ctx)
 					ctx->state->objid = get_relname_relid(name, ctx->nspid);
 					ctx->state->objkind = OPERATION_OBJECT_INDEX;
 					if (!OidIsValid(ctx->state->objid) ||
-						get_rel_relkind(ctx->state->objid) != RELKIND_INDEX)
+						(get_rel_relkind(ctx->state->objid) != RELKIND_INDEX &&
+						 get_rel_relkind(ctx->state->objid) != RELKIND_PARTITIONED_INDEX))
 						ereport(ERROR,
 								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 								 errmsg("%s: index \"%s\" is created by this migration",
 										op_path(ctx, "name"), name),
 								 errhint("Leave out both operations.")));
+					if (get_rel_relispartition(ctx->state->objid))
+						ereport(ERROR,
+								(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+								 errmsg("%s: index \"%s\" is a partition's index of an index "
+										"of the partitioned table", op_path(ctx, "name"), name),
+								 errhint("Drop the partitioned table's index instead.")));
 					if (OidIsValid(get_index_constraint(ctx->state->objid)))
 						ereport(ERROR,
 								(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
@@ -75,6 +82,17 @@ drop_index_complete(PgrollOperation *op, OpContext *ctx)
 
 	if (current == NULL)
 		return;					/* already gone */
+
+	/*
+	 * A partitioned table's index has no concurrent drop: dropped here,
+	 * with its partitions' indexes, which takes the tables' locks for a
+	 * moment (no scan), under pgroll's lock discipline.
+	 */
+	if (get_rel_relkind(ctx->state->objid) == RELKIND_PARTITIONED_INDEX)
+	{
+		pgroll_ddlf("DROP INDEX %s", pgroll_relation_name(ctx->state->objid));
+		return;
+	}
 	jobs_enqueue_statement(ctx->schema, ctx->migration, "complete",
 						   psprintf("drop index %s", current),
 						   psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",

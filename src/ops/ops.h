@@ -159,4 +159,17 @@ extern void check_no_dependents(OpContext *ctx, Oid relid, AttrNumber attnum,
 extern void check_not_inherited(Oid relid, AttrNumber attnum, const char *what,
 								const char *path);
 
+/*
+ * Error 0A000 if the table has plain inheritance children: a change of its
+ * columns would reach them, and pgroll's views and triggers would not.
+ */
+extern void check_no_inheritance_children(Oid relid, const char *path);
+
+/*
+ * Error 0A000 if the table is partitioned: "what" (a foreign key, a unique
+ * constraint, a primary key) cannot be added to one without a lock that
+ * blocks writes.
+ */
+extern void check_not_partitioned(Oid relid, const char *path, const char *what);
+
 #endif							/* PGROLL_OPS_H */

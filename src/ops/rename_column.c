@@ -28,6 +28,7 @@ rename_column_start(PgrollOperation *op, OpContext *ctx)
 
 	model_check_not_reserved(rc->to, op_path(ctx, "to"));
 	model_check_column_absent(table, rc->to, op_path(ctx, "to"));
+	check_no_inheritance_children(op_table_relid(ctx, table), op_path(ctx, "table"));
 	if (OidIsValid(op_table_relid(ctx, table)))
 		check_not_inherited(table->relid, get_attnum(table->relid, column->physical),
 							psprintf("column \"%s\"", rc->from), op_path(ctx, "from"));
