@@ -376,3 +376,16 @@ pgroll_spi_rows(void)
 	}
 	return rows;
 }
+
+char *
+pgroll_rows_list(List *rows)
+{
+	StringInfoData list;
+	ListCell   *lc;
+
+	initStringInfo(&list);
+	foreach(lc, rows)
+		appendStringInfo(&list, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 ((char **) lfirst(lc))[0]);
+	return list.data;
+}

@@ -59,6 +59,9 @@ extern List *pgroll_query_rows(const char *sql, int nargs, Oid *argtypes, Datum 
 /* The same, of the last SPI statement's result */
 extern List *pgroll_spi_rows(void);
 
+/* The first column of such rows, joined with ", " (for a message) */
+extern char *pgroll_rows_list(List *rows);
+
 /* A string literal for generated SQL */
 extern char *pgroll_literal(const char *value);
 

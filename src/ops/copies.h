@@ -95,6 +95,8 @@ typedef struct SavedCopies
 {
 	List	   *copies;
 	List	   *objects;
+	char	   *schema;
+	char	   *migration;
 } SavedCopies;
 
 extern SavedCopies *column_copies_load(const char *schema, const char *migration);

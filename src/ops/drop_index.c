@@ -28,6 +28,7 @@ static void
 drop_index_start(PgrollOperation *op, OpContext *ctx)
 {
 	const char *name = op->u.drop_index.name;
+	Oid			index;
 	ListCell   *lt;
 
 	foreach(lt, ctx->model->tables)
@@ -69,6 +70,16 @@ drop_index_start(PgrollOperation *op, OpContext *ctx)
 			}
 		}
 	}
+	/* a partition's index: the model has the partitioned tables only */
+	index = get_relname_relid(name, ctx->nspid);
+	if (OidIsValid(index) && get_rel_relkind(index) == RELKIND_INDEX &&
+		get_rel_relispartition(IndexGetRelation(index, false)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: index \"%s\" is an index of a partition",
+						op_path(ctx, "name"), name),
+				 errhint("Drop the partitioned table's index, or the partition's index "
+						 "with a \"sql\" operation.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("%s: index \"%s\" does not exist in schema \"%s\"",

@@ -88,6 +88,23 @@ DELETE FROM ck.items WHERE id = 1;
 SELECT count(*) AS orders_left FROM ck.orders;
 INSERT INTO ck.tree VALUES (4, 99);
 :e
+-- an index or constraint made on the rewritten column while the migration
+-- is active has no copy: complete refuses, naming it, rather than drop it;
+-- a column's compression follows the copy
+CREATE TABLE ck.notes (id int PRIMARY KEY, body text);
+ALTER TABLE ck.notes ALTER COLUMN body SET COMPRESSION pglz;
+INSERT INTO ck.notes SELECT g, 'note ' || g FROM generate_series(1, 20) g;
+SELECT pgroll.start('{"operations": [
+    {"alter_column": {"table": "notes", "column": "body", "type": "varchar(100)", "up": "body", "down": "body"}}]}',
+    '04_late_index', 'ck');
+CREATE UNIQUE INDEX notes_body_key ON ck.notes (body);
+CALL pgroll.wait('ck');
+SELECT pgroll.complete('ck');
+:e
+DROP INDEX ck.notes_body_key;
+SELECT pgroll.complete('ck');
+SELECT attcompression, format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = 'ck.notes'::regclass AND attname = 'body';
 SET client_min_messages = warning;
-DROP SCHEMA ck, ck_01_bigint, ck_03_keys CASCADE;
+DROP SCHEMA IF EXISTS ck, ck_01_bigint, ck_03_keys, ck_04_late_index CASCADE;
 DELETE FROM pgroll.migrations WHERE schema = 'ck';

@@ -150,6 +150,20 @@ WHERE conrelid IN ('pt.m'::regclass, 'pt.m1'::regclass, 'pt.m2'::regclass) AND c
 INSERT INTO pt.m VALUES (3, 3, 5000);
 :e
 
+-- a partition's index cannot be dropped alone; a primary key of a
+-- partitioned table over a rewritten column is refused with its path
+SELECT pgroll.start('{"operations": [{"drop_index": {"name": "m1_qty_idx"}}]}', '10_drop', 'pt');
+:e
+CREATE TABLE pt.keyed (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k);
+CREATE TABLE pt.keyed_1 PARTITION OF pt.keyed FOR VALUES IN (1);
+SELECT pgroll.start('{"operations": [{"alter_column": {"table": "keyed", "column": "id",
+    "type": "bigint", "up": "id", "down": "id::int"}}]}', '10_keyed', 'pt');
+:e
+-- the partitioned table's own index is dropped, with its partitions' indexes
+SELECT pgroll.start('{"operations": [{"drop_index": {"name": "m_qty_idx"}}]}', '10_drop', 'pt');
+SELECT pgroll.complete('pt');
+SELECT count(*) AS qty_indexes FROM pg_class WHERE relname IN ('m_qty_idx', 'm1_qty_idx', 'm2_qty_idx');
+
 SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS pt, pt_01_index, pt_02_unique, pt_04_twice, pt_09_local, pt_elsewhere CASCADE;
+DROP SCHEMA IF EXISTS pt, pt_01_index, pt_02_unique, pt_04_twice, pt_09_local, pt_10_drop, pt_elsewhere CASCADE;
 DELETE FROM pgroll.migrations WHERE schema = 'pt';
