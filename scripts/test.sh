@@ -37,7 +37,9 @@ log=$(mktemp)
 # compute run meanwhile, each in the background, their TAP collected at
 # the end.  (crash_containment.sh, whose crash series are timed, runs in
 # the loop below.)
-OWN_CLUSTER_TESTS="test/t/operations.sh test/t/zoo.sh"
+# (zoo.sh, which computes, runs in the loop below: beside crash_containment
+# its load stretched the crash series past their bound.)
+OWN_CLUSTER_TESTS="test/t/operations.sh"
 own_pids=()
 own_logs=()
 for t in $OWN_CLUSTER_TESTS; do
