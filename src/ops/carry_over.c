@@ -438,7 +438,8 @@ carry_over_check_owners(CarryOver *carry, const char *path)
 const char *
 carry_over_current(CarryOver *carry)
 {
-	return carry ? carry->current : NULL;
+	/* an error before the first object was being made names none */
+	return carry && carry->current ? carry->current : "a view or statistics object over it";
 }
 
 List *

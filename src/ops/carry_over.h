@@ -42,7 +42,8 @@ extern void carry_over_drop(CarryOver *carry);
 /*
  * Make them again, on whatever columns now have the names: same name,
  * definition, options, owner, comments, grants, column defaults, rules and
- * triggers.  While a view is made, carry_over_current() names it.
+ * triggers.  While a view is made, carry_over_current() names it (for
+ * errors; a phrase naming none outside of that).
  */
 extern void carry_over_restore(CarryOver *carry);
 extern const char *carry_over_current(CarryOver *carry);
