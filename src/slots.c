@@ -2,7 +2,8 @@
  *
  * slots.c
  *	  Shared memory of the workers: launches waiting for a free background
- *	  worker slot, and the starts of workers that get nothing done.
+ *	  worker slot, the starts of workers that get nothing done, and the
+ *	  server's crash restarts in a row.
  *
  * A session that queued work starts the schema's worker when it commits;
  * with every background worker slot taken (max_worker_processes) that
@@ -21,6 +22,13 @@
  * Whoever starts the worker by hand (CALL pgroll.wait(), complete) starts
  * the count afresh.
  *
+ * The crash restarts of the server in a row are counted here too.  The
+ * postmaster initializes shared memory again after each crash, before it
+ * starts any process, so it counts them there (in its own memory, which a
+ * crash restart keeps): no worker can start before the count of its cycle
+ * is known.  A restart more than a minute after the previous one starts
+ * the count afresh, as does a server start.
+ *
  * src/slots.c
  *
  *-------------------------------------------------------------------------
@@ -36,6 +44,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "slots.h"
 #include "worker.h"
@@ -56,8 +65,11 @@ typedef struct SlotsShared
 	slock_t		mutex;
 	int			launcher_procno;	/* -1: no launcher */
 	int			ndeferred;
+	int			crash_restarts; /* in a row, each within a minute */
 	SlotEntry	entries[MAX_ENTRIES];
 } SlotsShared;
+
+#define CRASH_SERIES_GAP_MS		60000
 
 static SlotsShared *shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -69,6 +81,28 @@ slots_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(MAXALIGN(sizeof(SlotsShared)));
+}
+
+/*
+ * In the postmaster, at each initialization of shared memory: the crash
+ * restarts in a row so far.  Its statics outlive the crash restarts.
+ */
+static int
+count_crash_restarts(void)
+{
+	static bool initialized_before = false;
+	static TimestampTz last_init = 0;
+	static int	restarts = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!initialized_before ||
+		TimestampDifferenceExceeds(last_init, now, CRASH_SERIES_GAP_MS))
+		restarts = 0;
+	else
+		restarts++;
+	initialized_before = true;
+	last_init = now;
+	return restarts;
 }
 
 static void
@@ -85,6 +119,8 @@ slots_shmem_startup(void)
 		memset(shared, 0, sizeof(SlotsShared));
 		SpinLockInit(&shared->mutex);
 		shared->launcher_procno = -1;
+		if (!IsUnderPostmaster)
+			shared->crash_restarts = count_crash_restarts();
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -318,4 +354,27 @@ slots_worker_gave_up(Oid dboid, const char *schema)
 	gave_up = e != NULL && e->gave_up;
 	SpinLockRelease(&shared->mutex);
 	return gave_up;
+}
+
+int
+slots_crash_restarts(void)
+{
+	int			n;
+
+	if (shared == NULL)
+		return 0;
+	SpinLockAcquire(&shared->mutex);
+	n = shared->crash_restarts;
+	SpinLockRelease(&shared->mutex);
+	return n;
+}
+
+void
+slots_crash_series_over(void)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	shared->crash_restarts = 0;
+	SpinLockRelease(&shared->mutex);
 }

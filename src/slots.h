@@ -2,7 +2,8 @@
  *
  * slots.h
  *	  Shared memory of the workers: launches waiting for a free background
- *	  worker slot, and the starts of workers that get nothing done.
+ *	  worker slot, the starts of workers that get nothing done, and the
+ *	  server's crash restarts in a row.
  *
  * Only when pgroll is preloaded (shared_preload_libraries); without it
  * every function here reports that it has nothing (false, 0).
@@ -59,5 +60,14 @@ extern void slots_worker_gives_up(Oid dboid, const char *schema);
 
 /* Did the schema's worker give up (and nobody started it since)? */
 extern bool slots_worker_gave_up(Oid dboid, const char *schema);
+
+/*
+ * Crash restarts of the server in a row, each within a minute of the
+ * previous one (0 after a server start, and when not preloaded).
+ */
+extern int	slots_crash_restarts(void);
+
+/* Launcher: the server was up long enough; the series is over */
+extern void slots_crash_series_over(void);
 
 #endif							/* PGROLL_SLOTS_H */

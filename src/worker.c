@@ -88,7 +88,7 @@ typedef struct WorkerArgs
 {
 	Oid			dboid;
 	char		schema[NAMEDATALEN];	/* empty: look for schemas with work */
-	int			launcher_starts;	/* the crash start count when registered */
+	int			crash_restarts; /* slots_crash_restarts() when registered */
 } WorkerArgs;
 
 StaticAssertDecl(sizeof(WorkerArgs) <= BGW_EXTRALEN,
@@ -115,48 +115,14 @@ fill_worker(BackgroundWorker *worker, const char *type, const char *function)
 /*
  * Crash restarts in a row.  A job that kills its worker fails after three
  * stops (claim_next_job), but a worker could also die outside a job, and
- * after each crash the launcher would start it again.  The launcher counts
- * its own starts in a file of the data directory (shared memory does not
- * survive a crash restart): a start within a minute of the previous one,
- * without a clean shutdown between, adds one; a minute up, or a clean
- * exit, sets it back to zero.  After PGROLL_MAX_CRASH_STARTS the launcher
- * resumes nothing, and a worker the postmaster restarts after such a
- * series exits at once (one registered since, by a pgroll call or CALL
- * pgroll.wait(), runs).
+ * after each crash the launcher would start it again.  The postmaster
+ * counts the crash restarts in a row (slots_crash_restarts).  After
+ * PGROLL_MAX_CRASH_RESTARTS the launcher resumes nothing, and a worker the
+ * postmaster restarts after such a series exits at once (one registered
+ * since, by a pgroll call or CALL pgroll.wait(), runs).
  */
-#define PGROLL_CRASH_FILE			"pgroll_launcher_starts"
-#define PGROLL_MAX_CRASH_STARTS		5
+#define PGROLL_MAX_CRASH_RESTARTS	5
 #define PGROLL_STABLE_MS			60000
-
-static int
-read_crash_starts(void)
-{
-	FILE	   *f = AllocateFile(PGROLL_CRASH_FILE, "r");
-	int			n = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%d", &n) != 1)
-		n = 0;
-	FreeFile(f);
-	return n;
-}
-
-static void
-write_crash_starts(int n)
-{
-	FILE	   *f = AllocateFile(PGROLL_CRASH_FILE, "w");
-
-	if (f == NULL)
-	{
-		ereport(LOG,
-				(errcode_for_file_access(),
-				 errmsg("could not write file \"%s\": %m", PGROLL_CRASH_FILE)));
-		return;
-	}
-	fprintf(f, "%d\n", n);
-	FreeFile(f);
-}
 
 bool
 worker_launch(Oid dboid, const char *schema)
@@ -167,7 +133,7 @@ worker_launch(Oid dboid, const char *schema)
 	memset(&args, 0, sizeof(args));
 	args.dboid = dboid;
 	strlcpy(args.schema, schema, NAMEDATALEN);
-	args.launcher_starts = read_crash_starts();
+	args.crash_restarts = slots_crash_restarts();
 
 	fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 	if (schema[0] != '\0')
@@ -681,7 +647,8 @@ pgroll_worker_main(Datum main_arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 
 	/* restarted after a series of crash restarts: do not feed the series */
-	if (read_crash_starts() > Max(PGROLL_MAX_CRASH_STARTS, args.launcher_starts))
+	if (slots_crash_restarts() >= PGROLL_MAX_CRASH_RESTARTS &&
+		slots_crash_restarts() > args.crash_restarts)
 	{
 		ereport(LOG,
 				(errmsg("pgroll worker for schema \"%s\" not started again after repeated crash restarts",
@@ -838,18 +805,11 @@ database_list(void)
 	return dboids;
 }
 
-static void
-launcher_clean_exit(int code, Datum arg)
-{
-	if (code == 0)
-		write_crash_starts(0);
-}
-
 void
 pgroll_launcher_main(Datum main_arg)
 {
 	ListCell   *lc;
-	int			starts;
+	int			crash_restarts;
 	TimestampTz stable_at;
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -860,14 +820,12 @@ pgroll_launcher_main(Datum main_arg)
 	pgstat_report_appname("pgroll launcher");
 	slots_register_launcher();
 
-	starts = read_crash_starts() + 1;
-	write_crash_starts(starts);
-	on_proc_exit(launcher_clean_exit, (Datum) 0);
-	if (starts > PGROLL_MAX_CRASH_STARTS)
+	crash_restarts = slots_crash_restarts();
+	if (crash_restarts >= PGROLL_MAX_CRASH_RESTARTS)
 	{
 		ereport(WARNING,
 				(errmsg("pgroll launcher: the server restarted %d times in a row within a minute; "
-						"unfinished pgroll work is not resumed", starts - 1),
+						"unfinished pgroll work is not resumed", crash_restarts),
 				 errdetail("A pgroll worker may be what crashes the server; the server log says."),
 				 errhint("CALL pgroll.wait() in a database resumes its work by hand.")));
 		goto idle;
@@ -883,7 +841,7 @@ pgroll_launcher_main(Datum main_arg)
 
 		memset(&args, 0, sizeof(args));
 		args.dboid = lfirst_oid(lc);
-		args.launcher_starts = starts;
+		args.crash_restarts = crash_restarts;
 		fill_worker(&worker, PGROLL_WORKER_TYPE, "pgroll_worker_main");
 		snprintf(worker.bgw_name, BGW_MAXLEN, "pgroll worker looking for work");
 		worker.bgw_restart_time = BGW_NEVER_RESTART;
@@ -913,7 +871,7 @@ idle:
 		waiting = slots_retry_deferred();
 		if (waiting)
 			timeout = PGROLL_DEFERRED_RETRY_MS;
-		if (starts > 0)
+		if (crash_restarts > 0)
 		{
 			long		until_stable = Max(0, (stable_at - GetCurrentTimestamp()) / 1000);
 
@@ -924,10 +882,10 @@ idle:
 						 (timeout >= 0 ? WL_TIMEOUT : 0), timeout, PG_WAIT_EXTENSION);
 
 		/* up a minute: the starts were no crash loop */
-		if (starts > 0 && GetCurrentTimestamp() >= stable_at)
+		if (crash_restarts > 0 && GetCurrentTimestamp() >= stable_at)
 		{
-			write_crash_starts(0);
-			starts = 0;
+			slots_crash_series_over();
+			crash_restarts = 0;
 		}
 		ResetLatch(MyLatch);
 		/* reload, shutdown, and the barriers DROP DATABASE waits for */
