@@ -30,7 +30,9 @@ OBJS = \
 	src/worker.o \
 	src/slots.o \
 	src/toplevel.o \
+	src/governor.o \
 	src/backfill.o \
+	src/backfill_control.o \
 	src/wait.o \
 	src/ops/registry.o \
 	src/ops/constraint_sql.o \

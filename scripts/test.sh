@@ -39,7 +39,7 @@ log=$(mktemp)
 # the loop below.)
 # (zoo.sh, which computes, runs in the loop below: beside crash_containment
 # its load stretched the crash series past their bound.)
-OWN_CLUSTER_TESTS="test/t/operations.sh"
+OWN_CLUSTER_TESTS="test/t/operations.sh test/t/governed_backfill.sh"
 own_pids=()
 own_logs=()
 for t in $OWN_CLUSTER_TESTS; do

@@ -82,6 +82,8 @@ AS $$
                 ELSE 'Complete' END,
            CASE WHEN m.name IS NULL THEN NULL
                 WHEN EXISTS (SELECT 1 FROM j WHERE state = 'failed') THEN 'failed'
+                WHEN EXISTS (SELECT 1 FROM j WHERE kind = 'backfill' AND paused_at IS NOT NULL
+                             AND state IN ('queued', 'running')) THEN 'paused'
                 WHEN EXISTS (SELECT 1 FROM j WHERE kind = 'backfill'
                              AND state IN ('queued', 'running')) THEN 'backfilling'
                 WHEN NOT m.done AND EXISTS (SELECT 1 FROM j WHERE state IN ('queued', 'running'))
@@ -98,6 +100,9 @@ AS $$
                        CASE WHEN kind = 'backfill' THEN format(' (%s of ~%s rows)', rows_done,
                                                                greatest(rows_total, rows_done))
                             ELSE '' END
+                       || CASE WHEN kind = 'backfill' AND state IN ('queued', 'running')
+                                    AND (paused_at IS NOT NULL OR throttled IS NOT NULL)
+                               THEN ', ' || coalesce(throttled, 'paused') ELSE '' END
                        || CASE WHEN state = 'failed' THEN ': ' || error ELSE '' END), '; ' ORDER BY id)
                 FROM j)), ''),
            (SELECT string_agg(format('%s: %s', s.object, s.reason), '; ' ORDER BY s.position)
@@ -234,13 +239,32 @@ SET role = coalesce((SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = j
                     j.roleid::text);
 ALTER TABLE pgroll.jobs DROP COLUMN roleid, ALTER COLUMN role SET NOT NULL;
 
+/*
+ * A backfill governs itself (src/governor.c).  The settings are the
+ * starting session's, kept per job and changed while it runs with
+ * pgroll.tune_backfill(); the worker reads them before every batch.
+ */
+ALTER TABLE pgroll.jobs
+    ADD COLUMN batch_time integer,          -- backfill: ms per batch; 0: batch_size rows
+    ADD COLUMN max_replica_lag integer,     -- backfill: kB a standby may lag; -1: no limit
+    ADD COLUMN paused_at timestamptz,       -- backfill: pgroll.pause() asked to stop
+    ADD COLUMN throttled text,              -- backfill: why the worker waits now
+    ADD COLUMN batch_rows integer,          -- backfill: rows of the latest batch, as sized
+    ADD COLUMN recent_rate real;            -- backfill: rows/s of the latest batches
+COMMENT ON COLUMN pgroll.jobs.batch_size IS
+    'backfill: pgroll.backfill_batch_size at start (or pgroll.tune_backfill())';
+COMMENT ON COLUMN pgroll.jobs.batch_delay IS
+    'backfill: pgroll.backfill_batch_delay (ms) at start (or pgroll.tune_backfill())';
+
 CREATE VIEW pgroll.backfill_progress AS
 SELECT j.schema,
        j.migration,
        c.relname AS "table",
        j.rows_done,
        j.rows_total AS rows_estimated,
-       CASE WHEN j.state = 'running' AND j.started_at IS NOT NULL
+       CASE WHEN j.state = 'running' AND j.recent_rate IS NOT NULL
+            THEN round(j.recent_rate::numeric)
+            WHEN j.state = 'running' AND j.started_at IS NOT NULL
                  AND pg_catalog.clock_timestamp() > j.started_at
             THEN round(j.rows_done / extract(epoch FROM pg_catalog.clock_timestamp() - j.started_at))
             WHEN j.finished_at IS NOT NULL AND j.finished_at > j.started_at
@@ -250,10 +274,27 @@ SELECT j.schema,
        j.state,
        j.error AS last_error,
        j.started_at,
-       j.finished_at
+       j.finished_at,
+       j.batch_rows AS batch_size,
+       CASE WHEN j.state IN ('queued', 'running') THEN
+            coalesce(j.throttled, CASE WHEN j.paused_at IS NOT NULL
+                                       THEN 'paused by pgroll.pause() at ' || j.paused_at END)
+       END AS throttled,
+       CASE WHEN j.state = 'running' AND j.recent_rate > 0 AND j.rows_total IS NOT NULL
+            THEN pg_catalog.make_interval(secs => round(greatest(j.rows_total - j.rows_done, 0)
+                                                        / j.recent_rate))
+       END AS time_left,
+       j.batch_time,
+       j.batch_delay,
+       CASE WHEN j.max_replica_lag >= 0
+            THEN pg_catalog.pg_size_pretty(j.max_replica_lag * 1024::bigint) END
+           AS max_replica_lag
 FROM pgroll.jobs j
 LEFT JOIN pg_catalog.pg_class c ON c.oid = j.relid
 WHERE j.kind = 'backfill';
+
+COMMENT ON VIEW pgroll.backfill_progress IS
+    'pgroll backfills: progress, current batch size, rate, time left, and why one waits';
 
 GRANT SELECT ON pgroll.backfill_progress TO PUBLIC;
 
@@ -338,3 +379,40 @@ CREATE EVENT TRIGGER pgroll_follow_grants ON ddl_command_end
     WHEN TAG IN ('GRANT', 'REVOKE')
     EXECUTE FUNCTION pgroll.follow_grants();
 ALTER EVENT TRIGGER pgroll_follow_grants ENABLE ALWAYS;
+
+
+/*
+ * Pause, resume and retune a schema's backfills (src/backfill_control.c).
+ * The worker stops at the end of its current batch and holds no row lock
+ * while paused; it goes on from its saved cursor.
+ */
+CREATE FUNCTION pgroll.pause(schema text DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_pause'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION pgroll.resume(schema text DEFAULT 'public')
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_resume'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION pgroll.tune_backfill(schema text DEFAULT 'public',
+                                     batch_time interval DEFAULT NULL,
+                                     batch_size integer DEFAULT NULL,
+                                     batch_delay interval DEFAULT NULL,
+                                     max_replica_lag text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pgroll_tune_backfill'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+/*
+ * A row's line pointer offset on its page: the backfill writes a range of
+ * rows in waves of offsets, so that most of its updates are HOT.
+ */
+CREATE FUNCTION pgroll.tid_offset(tid)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'pgroll_tid_offset'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

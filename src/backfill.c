@@ -14,7 +14,7 @@
  *
  * Batches walk the table by key (keyset pagination) on the primary key, or
  * else on a unique index whose columns are all NOT NULL (composite keys
- * too): first the upper key of the next batch_size rows is read from the
+ * too): first the upper key of the next batch's rows is read from the
  * index, then the rows between the cursor and that key are updated with a
  * range predicate, which plans as an index range scan with no join (a join
  * shape can turn into a whole-table hash or merge join per batch).  A
@@ -49,14 +49,29 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
 #include "backfill.h"
 #include "ddl.h"
+#include "governor.h"
 #include "roles.h"
 #include "subxact.h"
+#include "toplevel.h"
 #include "triggers.h"
+
+/*
+ * A range of the walk is written in this many waves, each its own
+ * transaction, each the rows of one class of line pointer offsets (offset
+ * % HOT_WAVES): the page a wave's rows are on has the space of the row
+ * versions the previous wave replaced (pruned on access once that wave
+ * committed), so most of its updates are HOT, with no new index entry and
+ * no new page.  Written in one pass, every row would move to a new page,
+ * and the table and each of its indexes would end twice their size.
+ */
+#define HOT_WAVES		8
 
 /* How a table is walked */
 typedef struct BackfillPlan
@@ -72,10 +87,10 @@ typedef struct BackfillPlan
 								 * trigger does; bookkeeping keeps the
 								 * worker's pinned path */
 	Oid			relid;
-	int			batch_size;
-	int			batch_delay_ms;
+	int64		rows_total;		/* estimate, for the pace of VACUUMs */
+	int			waves;			/* HOT_WAVES, or 1 where no update can be HOT */
 	BlockNumber nblocks;		/* block ranges: table size at job start */
-	int			blocks_per_batch;
+	double		rows_per_block; /* block ranges: rows of a batch to blocks */
 } BackfillPlan;
 
 /* Progress state carried between batches */
@@ -85,6 +100,12 @@ typedef struct BackfillCursor
 	char	  **key;			/* keyset: last key done, as text */
 	BlockNumber block;			/* block ranges: next block */
 	bool		walked;			/* the walk is over; sweeping */
+	/* the range the waves write (keyset: up to range_key; NULL: the end) */
+	bool		in_range;
+	char	  **range_key;
+	BlockNumber range_end;
+	int			wave;			/* the next wave of the range */
+	int			range_batch_rows;	/* batch_rows when the range began */
 } BackfillCursor;
 
 static void
@@ -108,12 +129,54 @@ batch_end(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* Bookkeeping on pgroll.jobs runs as the worker's (superuser) session user */
-static void
-save_progress(WorkerJob *job, const char *cursor_sql, uint64 rows)
+/*
+ * Can the batches' updates be HOT (heap-only: the new row version on the
+ * row's own page, no new index entries)?  Not if an index covers one of
+ * the columns they write: pgroll's own (the copies, the mark).
+ */
+static bool
+hot_updates_possible(Relation rel)
 {
-	Oid			argtypes[2] = {INT8OID, INT8OID};
-	Datum		values[2] = {Int64GetDatum(job->id), Int64GetDatum((int64) rows)};
+	Bitmapset  *indexed = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_ALL);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			member = -1;
+
+	while ((member = bms_next_member(indexed, member)) >= 0)
+	{
+		AttrNumber	attnum = member + FirstLowInvalidHeapAttributeNumber;
+
+		if (attnum > 0 &&
+			pgroll_is_internal_name(NameStr(TupleDescAttr(tupdesc, attnum - 1)->attname)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * pgroll.tid_offset(tid) returns integer: the row's line pointer offset on
+ * its page, which splits a range into the waves of HOT_WAVES.
+ */
+PG_FUNCTION_INFO_V1(pgroll_tid_offset);
+
+Datum
+pgroll_tid_offset(PG_FUNCTION_ARGS)
+{
+	ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(0);
+
+	PG_RETURN_INT32((int32) ItemPointerGetOffsetNumber(tid));
+}
+
+/*
+ * Bookkeeping on pgroll.jobs runs as the worker's (superuser) session
+ * user.  The batch's size and the rate so far go with its progress.
+ */
+static void
+save_progress(WorkerJob *job, BackfillPace *pace, const char *cursor_sql, uint64 rows)
+{
+	Oid			argtypes[4] = {INT8OID, INT8OID, INT4OID, FLOAT4OID};
+	Datum		values[4] = {Int64GetDatum(job->id), Int64GetDatum((int64) rows),
+	Int32GetDatum(pace->batch_rows), Float4GetDatum((float4) pace->rate)};
+	char		nulls[4] = {' ', ' ', ' ', pace->rate > 0 ? ' ' : 'n'};
 	Oid			save_userid;
 	int			save_sec;
 	int			rc;
@@ -122,9 +185,10 @@ save_progress(WorkerJob *job, const char *cursor_sql, uint64 rows)
 	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
 	rc = SPI_execute_with_args(psprintf("UPDATE pgroll.jobs SET cursor = %s, "
 										"  rows_done = rows_done + $2, batches = batches + 1, "
+										"  batch_rows = $3, recent_rate = $4, "
 										"  updated_at = pg_catalog.now() WHERE id = $1",
 										cursor_sql),
-							   2, argtypes, values, NULL, false, 0);
+							   4, argtypes, values, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not save the backfill cursor: %s", SPI_result_code_string(rc));
@@ -157,6 +221,7 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 
 		rel = table_open(job->relid, AccessShareLock);
 		assignments = sync_backfill_assignments(rel, &is_volatile);
+		plan->waves = hot_updates_possible(rel) ? HOT_WAVES : 1;
 		table_close(rel, AccessShareLock);
 		AtEOXact_GUC(true, nestlevel);
 		if (assignments != NULL)
@@ -188,25 +253,17 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 																	  SPI_tuptable->tupdesc, 2));
 	}
 
-	SPI_execute_with_args("SELECT coalesce(j.batch_size, 1000), coalesce(j.batch_delay, 0), "
-						  "       j.cursor, pg_catalog.pg_relation_size($1) / "
+	SPI_execute_with_args("SELECT pg_catalog.pg_relation_size($1) / "
 						  "         current_setting('block_size')::bigint, "
 						  "       greatest(c.reltuples / greatest(c.relpages, 1), 1) "
-						  "FROM pgroll.jobs j, pg_catalog.pg_class c "
-						  "WHERE j.id = $2 AND c.oid = $1",
-						  2, argtypes, values, NULL, true, 1);
+						  "FROM pg_catalog.pg_class c WHERE c.oid = $1",
+						  1, argtypes, values, NULL, true, 1);
 	if (SPI_processed != 1)
-		elog(ERROR, "backfill job %lld not found", (long long) job->id);
-	plan->batch_size = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-	plan->batch_delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 2, &isnull));
+		elog(ERROR, "table of backfill job %lld not found", (long long) job->id);
 	plan->nblocks = (BlockNumber) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-															  SPI_tuptable->tupdesc, 4, &isnull));
-	plan->blocks_per_batch =
-		Max(1, (int) (plan->batch_size /
-					  DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 5, &isnull))));
+															  SPI_tuptable->tupdesc, 1, &isnull));
+	plan->rows_per_block = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 2, &isnull));
 
 	/* a table never analyzed has no estimate: count it once (as the role), for progress */
 	if (SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $2 AND rows_total IS NULL",
@@ -227,9 +284,13 @@ read_plan(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
 
-	SPI_execute_with_args("SELECT j.cursor FROM pgroll.jobs j WHERE j.id = $2",
+	SPI_execute_with_args("SELECT j.rows_total, j.cursor FROM pgroll.jobs j WHERE j.id = $2",
 						  2, argtypes, values, NULL, true, 1);
+	if (SPI_processed != 1)
+		elog(ERROR, "backfill job %lld not found", (long long) job->id);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	plan->rows_total = isnull ? 0 : DatumGetInt64(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	cursor->started = !isnull;
 	if (!isnull)
 	{
@@ -419,126 +480,186 @@ run_update(BackfillPlan *plan, const char *where)
 	return SPI_processed;
 }
 
+/* What one batch did */
+typedef struct BatchResult
+{
+	bool		more;			/* there is more to do */
+	bool		whole;			/* a full batch: its time sizes the next */
+	int			rows_asked;		/* the batch's size (its range's, over its waves) */
+	uint64		rows;			/* rows written */
+} BatchResult;
+
+/* " AND <the rows of this wave>" (nothing when the range has one wave) */
+static char *
+wave_predicate(BackfillPlan *plan, BackfillCursor *cursor)
+{
+	if (plan->waves == 1)
+		return "";
+	return psprintf(" AND pgroll.tid_offset(ctid) %% %d = %d", plan->waves, cursor->wave);
+}
+
 /*
- * One keyset batch: find the upper key of the next batch_size rows, update
- * the marked rows in (cursor, upper].  Returns false when the walk is over.
+ * One wave of a keyset range.  A range is the next batch_rows * waves rows
+ * after the cursor: its upper key is read from the index when the range
+ * begins; each wave updates the range's marked rows of one class of
+ * line pointer offsets.  After the last wave the cursor moves to the
+ * range's end; a worker that stops within a range does it again (the
+ * rows done no longer carry the mark).
  */
-static bool
-keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
+static BatchResult
+keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCursor *cursor,
 			 MemoryContext keep)
 {
-	StringInfoData sql;
 	char	   *row = key_row(plan);
 	char	   *lower = cursor->key ? psprintf("%s > %s", row, key_values(plan, cursor->key)) : "true";
-	char	  **upper = NULL;
-	uint64		rows;
-	int			nestlevel;
+	char	   *range;
+	BatchResult result = {true, true, 0, 0};
+	bool		last_wave;
 
-	/*
-	 * Order by the table's columns (t.k), not the text output columns: an
-	 * index scan in key order, not a sort of the rest of the table as text.
-	 */
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < plan->nkeys; i++)
-		appendStringInfo(&sql, "%st.%s::pg_catalog.text AS k%d", i ? ", " : "",
-						 plan->key_columns[i], i);
-	appendStringInfo(&sql, " FROM %s t WHERE %s ORDER BY ", plan->table, lower);
-	for (int i = 0; i < plan->nkeys; i++)
-		appendStringInfo(&sql, "%st.%s", i ? ", " : "", plan->key_columns[i]);
-	appendStringInfo(&sql, " OFFSET %d LIMIT 1", plan->batch_size - 1);
-
-	nestlevel = pgroll_push_search_path(plan->search_path);
-	if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "backfill could not read the next key");
-	AtEOXact_GUC(true, nestlevel);
-	if (SPI_processed == 1)
+	if (!cursor->in_range)
 	{
-		upper = MemoryContextAllocZero(keep, sizeof(char *) * plan->nkeys);
+		StringInfoData sql;
+		int			nestlevel;
+
+		/*
+		 * Order by the table's columns (t.k), not the text output columns:
+		 * an index scan in key order, not a sort of the rest of the table
+		 * as text.
+		 */
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
 		for (int i = 0; i < plan->nkeys; i++)
-			upper[i] = MemoryContextStrdup(keep, SPI_getvalue(SPI_tuptable->vals[0],
-															  SPI_tuptable->tupdesc, i + 1));
+			appendStringInfo(&sql, "%st.%s::pg_catalog.text AS k%d", i ? ", " : "",
+							 plan->key_columns[i], i);
+		appendStringInfo(&sql, " FROM %s t WHERE %s ORDER BY ", plan->table, lower);
+		for (int i = 0; i < plan->nkeys; i++)
+			appendStringInfo(&sql, "%st.%s", i ? ", " : "", plan->key_columns[i]);
+		appendStringInfo(&sql, " OFFSET %lld LIMIT 1",
+						 (long long) pace->batch_rows * plan->waves - 1);
+
+		nestlevel = pgroll_push_search_path(plan->search_path);
+		if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "backfill could not read the next key");
+		AtEOXact_GUC(true, nestlevel);
+		cursor->range_key = NULL;
+		if (SPI_processed == 1)
+		{
+			cursor->range_key = MemoryContextAllocZero(keep, sizeof(char *) * plan->nkeys);
+			for (int i = 0; i < plan->nkeys; i++)
+				cursor->range_key[i] = MemoryContextStrdup(keep,
+														   SPI_getvalue(SPI_tuptable->vals[0],
+																		SPI_tuptable->tupdesc, i + 1));
+		}
+		cursor->in_range = true;
+		cursor->wave = 0;
+		cursor->range_batch_rows = pace->batch_rows;
 	}
 
-	if (upper != NULL)
+	result.rows_asked = cursor->range_batch_rows;
+	range = cursor->range_key ?
+		psprintf("%s AND %s <= %s", lower, row, key_values(plan, cursor->range_key)) : lower;
+	result.rows = run_update(plan, psprintf("%s%s", range, wave_predicate(plan, cursor)));
+	result.whole = cursor->range_key != NULL;
+	cursor->wave++;
+	last_wave = cursor->wave == plan->waves;
+
+	if (!last_wave)
+		save_progress(job, pace, cursor->key ? key_cursor_sql(plan, cursor->key) : "NULL",
+					  result.rows);
+	else if (cursor->range_key != NULL)
 	{
-		rows = run_update(plan, psprintf("%s AND %s <= %s", lower, row,
-										 key_values(plan, upper)));
-		save_progress(job, key_cursor_sql(plan, upper), rows);
+		save_progress(job, pace, key_cursor_sql(plan, cursor->range_key), result.rows);
 		if (cursor->key != NULL)
 		{
 			for (int i = 0; i < plan->nkeys; i++)
 				pfree(cursor->key[i]);
 			pfree(cursor->key);
 		}
-		cursor->key = upper;
-		return true;
+		cursor->key = cursor->range_key;
+		cursor->range_key = NULL;
+		cursor->in_range = false;
 	}
-
-	/* the last, partial batch */
-	rows = run_update(plan, lower);
-	save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", rows);
-	cursor->walked = true;
-	return false;
-}
-
-/* One batch of blocks [block, block + blocks_per_batch) */
-static bool
-block_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor)
-{
-	BlockNumber end = cursor->block + plan->blocks_per_batch;
-	uint64		rows;
-
-	if (cursor->block >= plan->nblocks)
+	else
 	{
-		save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", 0);
+		/* the last range is done: the walk is over */
+		save_progress(job, pace, "ARRAY['sweep']::pg_catalog.text[]", result.rows);
 		cursor->walked = true;
-		return false;
+		cursor->in_range = false;
 	}
-	rows = run_update(plan, psprintf("ctid >= '(%u,0)'::pg_catalog.tid AND ctid < '(%u,0)'::pg_catalog.tid",
-									 cursor->block, end));
-	save_progress(job, psprintf("ARRAY['block', '%u']::pg_catalog.text[]", end), rows);
-	cursor->block = end;
-	return true;
+	return result;
 }
 
-/* The last sweep: marked rows the walk missed, batch_size at a time */
-static bool
-sweep_batch(WorkerJob *job, BackfillPlan *plan)
+/*
+ * One wave of a range of blocks: batch_rows * waves rows' worth of blocks
+ * from the cursor, written in waves as above.
+ */
+static BatchResult
+block_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCursor *cursor)
 {
-	uint64		rows;
+	BatchResult result = {true, true, 0, 0};
+	char	   *range;
 
-	rows = run_update(plan, psprintf("ctid = ANY (ARRAY(SELECT ctid FROM %s WHERE "
-									 PGROLL_BACKFILL_MARKER " LIMIT %d))",
-									 plan->table, plan->batch_size));
-	save_progress(job, "ARRAY['sweep']::pg_catalog.text[]", rows);
-	return rows > 0;
-}
-
-static void
-pause_between_batches(BackfillPlan *plan)
-{
-	if (plan->batch_delay_ms > 0)
+	if (!cursor->in_range)
 	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 plan->batch_delay_ms, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		if (cursor->block >= plan->nblocks)
+		{
+			save_progress(job, pace, "ARRAY['sweep']::pg_catalog.text[]", 0);
+			cursor->walked = true;
+			result.whole = false;
+			return result;
+		}
+		cursor->range_end = cursor->block +
+			Max(1, (int) ((double) pace->batch_rows * plan->waves / plan->rows_per_block));
+		cursor->in_range = true;
+		cursor->wave = 0;
+		cursor->range_batch_rows = pace->batch_rows;
 	}
-	CHECK_FOR_INTERRUPTS();
+	result.rows_asked = cursor->range_batch_rows;
+	range = psprintf("ctid >= '(%u,0)'::pg_catalog.tid AND ctid < '(%u,0)'::pg_catalog.tid",
+					 cursor->block, cursor->range_end);
+	result.rows = run_update(plan, psprintf("%s%s", range, wave_predicate(plan, cursor)));
+	cursor->wave++;
+	if (cursor->wave < plan->waves)
+		save_progress(job, pace, psprintf("ARRAY['block', '%u']::pg_catalog.text[]", cursor->block),
+					  result.rows);
+	else
+	{
+		save_progress(job, pace, psprintf("ARRAY['block', '%u']::pg_catalog.text[]",
+										  cursor->range_end), result.rows);
+		cursor->block = cursor->range_end;
+		cursor->in_range = false;
+	}
+	return result;
+}
+
+/* The last sweep: marked rows the walk missed, batch_rows at a time */
+static BatchResult
+sweep_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace)
+{
+	BatchResult result = {true, false, 0, 0};
+
+	result.rows_asked = pace->batch_rows;
+	result.rows = run_update(plan, psprintf("ctid = ANY (ARRAY(SELECT ctid FROM %s WHERE "
+											PGROLL_BACKFILL_MARKER " LIMIT %d))",
+											plan->table, pace->batch_rows));
+	save_progress(job, pace, "ARRAY['sweep']::pg_catalog.text[]", result.rows);
+	result.more = result.rows > 0;
+	result.whole = result.rows == (uint64) pace->batch_rows;
+	return result;
 }
 
 /*
  * Run one batch in a transaction of its own, under pgroll.lock_timeout so
  * that it never queues for long behind (and in front of) other sessions'
- * locks.  Returns whether there is more to do; a batch that did not get
- * its locks is rolled back and reported through *lock_failed.
+ * locks.  A batch that did not get its locks is rolled back and reported
+ * through *lock_failed.
  */
-static bool
-run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
+static BatchResult
+run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCursor *cursor,
 			  MemoryContext keep, bool *lock_failed)
 {
 	MemoryContext batchcxt = CurrentMemoryContext;
-	volatile bool more = true;
+	BatchResult result = {true, false, 0, 0};
 
 	*lock_failed = false;
 	PG_TRY();
@@ -556,11 +677,11 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 								 GUC_ACTION_SAVE, true, 0, false);
 
 		if (cursor->walked)
-			more = sweep_batch(job, plan);
+			result = sweep_batch(job, plan, pace);
 		else if (plan->nkeys > 0)
-			(void) keyset_batch(job, plan, cursor, keep);
+			result = keyset_batch(job, plan, pace, cursor, keep);
 		else
-			(void) block_batch(job, plan, cursor);
+			result = block_batch(job, plan, pace, cursor);
 
 		AtEOXact_GUC(true, nestlevel);
 		batch_end();
@@ -576,9 +697,36 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillCursor *cursor,
 		FlushErrorState();
 		AbortCurrentTransaction();
 		*lock_failed = true;
+		result.more = true;
 	}
 	PG_END_TRY();
-	return more;
+	return result;
+}
+
+/*
+ * Table maintenance between and after batches, as the worker's session
+ * user (the job's role may not own the table), at top level, never
+ * waiting for a lock (SKIP_LOCKED): a plain VACUUM makes the space of the
+ * row versions the backfill replaced free for the batches that follow
+ * (without truncating the table, which takes an ACCESS EXCLUSIVE lock);
+ * ANALYZE at the end gives the planner statistics of the new columns,
+ * which they keep through complete (by column, not by name).
+ */
+static void
+maintain_table(BackfillPlan *plan, bool vacuum, bool analyze)
+{
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	if (vacuum)
+		run_toplevel_statement(psprintf("VACUUM (SKIP_LOCKED, TRUNCATE false%s) %s",
+										analyze ? ", ANALYZE" : "", plan->table));
+	else
+		run_toplevel_statement(psprintf("ANALYZE (SKIP_LOCKED) %s", plan->table));
+	SetUserIdAndSecContext(save_userid, save_sec);
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 void
@@ -589,19 +737,24 @@ backfill_run(WorkerJob *job)
 												   ALLOCSET_DEFAULT_SIZES);
 	BackfillPlan plan = {0};
 	BackfillCursor cursor = {0};
+	BackfillPace pace;
 	int			lock_waits = 0;
 	bool		more = true;
 
 	read_plan(job, &plan, &cursor);
+	governor_init(job, &pace, plan.rows_total);
 
 	while (more)
 	{
 		bool		lock_failed;
+		BatchResult result;
 
+		governor_before_batch(job, &pace);
 		MemoryContextSwitchTo(batchcxt);
-		more = run_one_batch(job, &plan, &cursor, keep, &lock_failed);
+		result = run_one_batch(job, &plan, &pace, &cursor, keep, &lock_failed);
 		MemoryContextSwitchTo(keep);
 		MemoryContextReset(batchcxt);
+		more = result.more;
 
 		if (lock_failed)
 		{
@@ -613,11 +766,15 @@ backfill_run(WorkerJob *job)
 							 sleep_ms, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
-			more = true;
 			continue;
 		}
 		lock_waits = 0;
-		pause_between_batches(&plan);
+		governor_after_batch(&pace, result.rows_asked, result.rows, result.whole);
+		if (more && governor_vacuum_due(&pace, false))
+			maintain_table(&plan, true, false);
+		if (more)
+			governor_delay(&pace);
 	}
+	maintain_table(&plan, governor_vacuum_due(&pace, true), true);
 	MemoryContextDelete(batchcxt);
 }

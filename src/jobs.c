@@ -68,8 +68,9 @@ void
 jobs_enqueue_backfill(const char *schema, const char *migration,
 					  const char *description, Oid relid)
 {
-	Oid			argtypes[7] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, TEXTOID, INT4OID, INT4OID};
-	Datum		values[7];
+	Oid			argtypes[9] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, TEXTOID, INT4OID, INT4OID,
+	INT4OID, INT4OID};
+	Datum		values[9];
 
 	values[0] = CStringGetTextDatum(schema);
 	values[1] = CStringGetTextDatum(migration);
@@ -79,14 +80,16 @@ jobs_enqueue_backfill(const char *schema, const char *migration,
 	/* the worker uses the settings of the session that started the migration */
 	values[5] = Int32GetDatum(pgroll_backfill_batch_size);
 	values[6] = Int32GetDatum(pgroll_backfill_batch_delay_ms);
+	values[7] = Int32GetDatum(pgroll_backfill_batch_time_ms);
+	values[8] = Int32GetDatum(pgroll_backfill_max_replica_lag_kb);
 
 	run_as_owner("INSERT INTO pgroll.jobs "
 				 "(schema, migration, phase, kind, description, relid, role, "
-				 " batch_size, batch_delay, rows_total) "
-				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5::name, $6, $7, "
+				 " batch_size, batch_delay, batch_time, max_replica_lag, rows_total) "
+				 "SELECT $1::name, $2, 'start', 'backfill', $3, $4, $5::name, $6, $7, $8, $9, "
 				 "       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END "
 				 "FROM pg_catalog.pg_class c WHERE c.oid = $4",
-				 7, argtypes, values, NULL);
+				 9, argtypes, values, NULL);
 	jobs_launch_at_commit(schema);
 }
 
@@ -136,7 +139,9 @@ jobs_blocking_complete(const char *schema, const char *migration, bool *failed)
 	char	   *state;
 
 	/* this attempt's jobs only: an earlier, rolled-back one may share the name */
-	run_as_owner("SELECT j.state, j.description, j.error FROM pgroll.jobs j "
+	run_as_owner("SELECT CASE WHEN j.paused_at IS NOT NULL AND j.state <> 'failed' "
+				 "            THEN 'paused (pgroll.resume() goes on)' ELSE j.state END, "
+				 "       j.description, j.error FROM pgroll.jobs j "
 				 "JOIN pgroll.migrations m ON m.schema = j.schema AND m.name = j.migration "
 				 "WHERE j.schema = $1::name AND j.migration = $2 AND j.phase = 'start' "
 				 "  AND j.state IN ('queued', 'running', 'failed') "

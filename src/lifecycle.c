@@ -94,8 +94,8 @@ require_catalog_version(const char *function)
 	SPI_finish();
 }
 
-static void
-require_writable(const char *function)
+void
+pgroll_require_writable(const char *function)
 {
 	if (RecoveryInProgress())
 		ereport(ERROR,
@@ -351,7 +351,7 @@ pgroll_start(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
-	require_writable("pgroll.start()");
+	pgroll_require_writable("pgroll.start()");
 	pgroll_fault_reset();
 
 	if (PG_ARGISNULL(0))
@@ -596,7 +596,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
-	require_writable("pgroll.complete()");
+	pgroll_require_writable("pgroll.complete()");
 	pgroll_fault_reset();
 
 	caller = CurrentMemoryContext;
@@ -677,7 +677,7 @@ pgroll_rollback(PG_FUNCTION_ARGS)
 	MemoryContext caller;
 	text	   *result;
 
-	require_writable("pgroll.rollback()");
+	pgroll_require_writable("pgroll.rollback()");
 	pgroll_fault_reset();
 
 	caller = CurrentMemoryContext;

@@ -29,6 +29,8 @@ int			pgroll_lock_timeout_ms = 500;
 int			pgroll_lock_retry_max_ms = 60000;
 int			pgroll_backfill_batch_size = 1000;
 int			pgroll_backfill_batch_delay_ms = 0;
+int			pgroll_backfill_batch_time_ms = PGROLL_DEFAULT_BATCH_TIME_MS;
+int			pgroll_backfill_max_replica_lag_kb = PGROLL_DEFAULT_MAX_REPLICA_LAG_KB;
 char	   *pgroll_version_setting = NULL;
 
 void		_PG_init(void);
@@ -56,7 +58,8 @@ _PG_init(void)
 
 	DefineCustomIntVariable("pgroll.backfill_batch_size",
 							"Rows per backfill batch (one transaction each).",
-							NULL,
+							"The size of the first batch; every batch's when "
+							"pgroll.backfill_batch_time is 0.",
 							&pgroll_backfill_batch_size,
 							1000, 1, INT_MAX,
 							PGC_USERSET, 0,
@@ -68,6 +71,25 @@ _PG_init(void)
 							&pgroll_backfill_batch_delay_ms,
 							0, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgroll.backfill_batch_time",
+							"Time one backfill batch should take; 0 keeps pgroll.backfill_batch_size.",
+							"The worker sizes each batch from the previous ones so "
+							"that it takes about this long.  It bounds how long an "
+							"application write can wait for a row a batch locked.",
+							&pgroll_backfill_batch_time_ms,
+							PGROLL_DEFAULT_BATCH_TIME_MS, 0, 3600 * 1000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgroll.backfill_max_replica_lag",
+							"WAL a streaming standby may have left to replay before the backfill waits; -1: no limit.",
+							"Measured from the current WAL position to each connected "
+							"physical standby's replay position.",
+							&pgroll_backfill_max_replica_lag_kb,
+							PGROLL_DEFAULT_MAX_REPLICA_LAG_KB, -1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("pgroll.version",

@@ -26,6 +26,11 @@ extern int	pgroll_lock_timeout_ms;
 extern int	pgroll_lock_retry_max_ms;
 extern int	pgroll_backfill_batch_size;
 extern int	pgroll_backfill_batch_delay_ms;
+extern int	pgroll_backfill_batch_time_ms;
+extern int	pgroll_backfill_max_replica_lag_kb;
+
+#define PGROLL_DEFAULT_BATCH_TIME_MS		50
+#define PGROLL_DEFAULT_MAX_REPLICA_LAG_KB	(64 * 1024)
 extern char *pgroll_version_setting;
 
 /* Names (names.c) */
@@ -41,6 +46,13 @@ extern void pgroll_check_identifier(const char *name, const char *what);
 
 /* search_path naming the migrated schema's objects: "<schema>", pg_temp */
 extern char *pgroll_schema_search_path(const char *schema);
+
+/*
+ * Refuse to change anything on a standby, in a read-only transaction, or
+ * with a catalog that does not match the library; function names the
+ * caller in the error.
+ */
+extern void pgroll_require_writable(const char *function);
 
 /* pgroll's own SQL resolves names with this path, and nothing else */
 #define PGROLL_PINNED_SEARCH_PATH "pg_catalog, pg_temp"

@@ -38,6 +38,7 @@ PG_FUNCTION_INFO_V1(pgroll_wait);
 typedef struct WorkState
 {
 	int64		pending;		/* queued or running jobs */
+	bool		paused;			/* a backfill of them is paused (pgroll.pause) */
 	char	   *failure;		/* a failed step that is the schema's business */
 } WorkState;
 
@@ -58,6 +59,8 @@ read_work_state(const char *schema, MemoryContext into)
 	 */
 	SPI_execute_with_args("SELECT (SELECT count(*) FROM pgroll.jobs "
 						  "        WHERE schema = $1::name AND state IN ('queued', 'running')), "
+						  "       EXISTS (SELECT 1 FROM pgroll.jobs WHERE schema = $1::name "
+						  "               AND state IN ('queued', 'running') AND paused_at IS NOT NULL), "
 						  "       f.state, f.description || ': ' || coalesce(f.error, '') "
 						  "FROM (SELECT 1) d LEFT JOIN LATERAL "
 						  "  (SELECT j.state, j.description, j.error FROM pgroll.jobs j "
@@ -72,11 +75,13 @@ read_work_state(const char *schema, MemoryContext into)
 						  1, argtypes, values, NULL, false, 1);
 	ws.pending = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));
-	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	ws.paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	if (state != NULL && strcmp(state, "failed") == 0)
 		ws.failure = MemoryContextStrdup(into,
 										 SPI_getvalue(SPI_tuptable->vals[0],
-													  SPI_tuptable->tupdesc, 3));
+													  SPI_tuptable->tupdesc, 4));
 	return ws;
 }
 
@@ -134,6 +139,13 @@ pgroll_wait(PG_FUNCTION_ARGS)
 						 errhint("Fix the cause and roll the migration back with pgroll.rollback().")));
 			break;
 		}
+		/* nobody else will resume it: waiting would only time out */
+		if (ws.paused)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the backfill in schema \"%s\" is paused", schema),
+					 errhint("SELECT pgroll.resume('%s') goes on.", schema)));
+
 		/* a worker that could not be started at commit, or was lost */
 		if (stalled)
 			(void) worker_start(MyDatabaseId, schema);

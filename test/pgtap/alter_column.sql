@@ -700,6 +700,7 @@ DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
 INSERT INTO migration_docs VALUES ('12_pk_type', $j${"operations": [
   {"alter_column": {"table": "people", "column": "id", "type": "bigint", "up": "id", "down": "id"}}]}$j$);
 SET pgroll.backfill_batch_size = 100;
+SET pgroll.backfill_batch_time = 0;
 SELECT pg_temp.before_start('12_pk_type') AS void \gset
 \set dump_before `:dumpcmd`
 SELECT is(pg_temp.start('12_pk_type'), 'tap_alter_column_12_pk_type', '12_pk_type: start');
@@ -756,6 +757,7 @@ SELECT is(pg_temp.nw($$INSERT INTO people (id, name) VALUES (5, 'dup')$$), '2350
           '12_pk_type: after complete the primary key is enforced');
 SELECT is(pg_temp.nq($$SELECT count(*), sum(id) FROM people$$), '(501,3000125250)', '12_pk_type: after complete the data');
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
 
 -- ---------------------------------------------------------------------
@@ -955,6 +957,7 @@ INSERT INTO migration_docs VALUES ('17_nopk', $j${"operations": [
   {"alter_column": {"table": "events", "column": "n", "type": "bigint",
      "up": "n::bigint * 2", "down": "(n / 2)::int"}}]}$j$);
 SET pgroll.backfill_batch_size = 250;
+SET pgroll.backfill_batch_time = 0;
 SELECT pg_temp.before_start('17_nopk') AS void \gset
 \set dump_before `:dumpcmd`
 SELECT is(pg_temp.start('17_nopk'), 'tap_alter_column_17_nopk', '17_nopk: start');
@@ -983,6 +986,7 @@ SELECT is(pg_temp.coldef('events', 'n'), 'bigint', '17_nopk: after complete the 
 SELECT is(pg_temp.nq($$SELECT count(*), sum(n) FROM events$$), '(3001,9003100)', '17_nopk: after complete every row is there');
 SELECT is(pg_temp.cols(pg_temp.new_version() || '.events'), '{kind,n}'::name[], '17_nopk: after complete the view');
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
 
 -- ---------------------------------------------------------------------
@@ -1078,6 +1082,7 @@ INSERT INTO migration_docs VALUES ('20_unbackfilled', $j${"operations": [
   {"alter_column": {"table": "slow", "column": "v", "type": "bigint",
      "up": "v::bigint * 10", "down": "(v / 10)::int"}}]}$j$);
 SET pgroll.backfill_batch_size = 10;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 100;
 SELECT is(pg_temp.start('20_unbackfilled'), 'tap_alter_column_20_unbackfilled',
           '20_unbackfilled: start (a slow backfill: 10 rows every 100 ms)');
@@ -1107,6 +1112,7 @@ SELECT * FROM pg_temp.after_complete('20_unbackfilled');
 SELECT is(pg_temp.coldef('slow', 'v'), 'bigint', '20_unbackfilled: after complete the type');
 SELECT is(pg_temp.nq($$SELECT count(*), sum(v) FROM slow$$), '(300,448525)', '20_unbackfilled: after complete the data');
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 RESET pgroll.backfill_batch_delay;
 
 SELECT * FROM finish();

@@ -467,6 +467,7 @@ INSERT INTO migration_docs VALUES ('09_pk', $j${"operations": [
   {"create_constraint": {"table": "logs", "name": "logs_pkey", "type": "primary_key", "columns": ["a", "b"],
      "up": {"a": "coalesce(a, -1)", "b": "coalesce(b, '?')"}, "down": {"a": "a", "b": "b"}}}]}$j$);
 SET pgroll.backfill_batch_size = 200;
+SET pgroll.backfill_batch_time = 0;
 SELECT pg_temp.before_start('09_pk') AS void \gset
 \set dump_before `:dumpcmd`
 SELECT is(pg_temp.start('09_pk'), 'tap_create_constraint_09_pk', '09_pk: start');
@@ -497,6 +498,7 @@ SELECT is(pg_temp.nq($$SELECT count(*), count(DISTINCT (a, b)) FROM logs$$), '(1
 SELECT is(pg_temp.nw($$INSERT INTO logs (a, b, msg) VALUES (NULL, 'q', 'x')$$), '23502', '09_pk: after complete NULL is a not_null_violation');
 SELECT is(pg_temp.nw($$INSERT INTO logs (a, b, msg) VALUES (5000, 'z', 'x')$$), '23505', '09_pk: after complete the key is unique');
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 DO $$ BEGIN PERFORM pg_temp.reset(); END $$;
 
 -- ---------------------------------------------------------------------

@@ -104,6 +104,7 @@ RESET SESSION AUTHORIZATION;
 -- =====================================================================
 SET SESSION AUTHORIZATION priv_owner;
 SET pgroll.backfill_batch_size = 50;
+SET pgroll.backfill_batch_time = 0;
 SELECT is(pg_temp.try($$SELECT pgroll.start('{"operations": [
     {"add_column": {"table": "items", "up": "current_user || '':'' || (price * 2)",
                     "column": {"name": "who", "type": "text", "nullable": false}}},
@@ -111,6 +112,7 @@ SELECT is(pg_temp.try($$SELECT pgroll.start('{"operations": [
     '01_who', 'priv_app')$$),
     'priv_app_01_who', 'priv_owner starts a migration with a backfill, a NOT NULL check and an index build');
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 CALL pgroll.wait('priv_app', '30 seconds');
 SELECT is((SELECT string_agg(j, ', ' ORDER BY j) FROM (
               SELECT DISTINCT format('%s/%s/%s', kind, role, state) AS j
@@ -486,12 +488,14 @@ SELECT is(pg_temp.hijacks(), '', 'planting the hijacking objects called none of 
 SET SESSION AUTHORIZATION priv_owner;
 SET search_path = priv_hijack, priv_h, public;
 SET pgroll.backfill_batch_size = 30;
+SET pgroll.backfill_batch_time = 0;
 INSERT INTO acts SELECT 'h01', pg_temp.try($$SELECT pgroll.start('{"operations": [
     {"add_column": {"table": "h_items", "up": "price * 2",
                     "column": {"name": "doubled", "type": "int", "nullable": false}}},
     {"create_index": {"name": "h_items_price_idx", "table": "h_items", "columns": ["price"]}}]}',
     'h01', 'priv_h')$$);
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 CALL pgroll.wait('priv_h', '30 seconds');
 INSERT INTO acts SELECT 'h01_complete', pg_temp.try($$SELECT pgroll.complete('priv_h')$$);
 SET search_path = public;
@@ -590,13 +594,14 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::reg
 -- the queue as its caller (both exercised against hijacking above); the
 -- event triggers follow_grants and partition_guard resolve the statement's
 -- table names on the session's path, as the statement did, and pin it
--- themselves for their own queries
+-- themselves for their own queries; tid_offset runs no SQL (and is called
+-- once per row of a backfill: a SET clause would cost a GUC save per call)
 SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)
              FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'pgroll'::regnamespace AND l.lanname = 'c'
               AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')),
-          'pgroll.follow_grants(), pgroll.partition_guard(), pgroll.sync_trigger(), pgroll.wait(text,interval)',
-          'the only C functions without a pinned search_path are the event triggers that read names, sync_trigger and wait');
+          'pgroll.follow_grants(), pgroll.partition_guard(), pgroll.sync_trigger(), pgroll.tid_offset(tid), pgroll.wait(text,interval)',
+          'the only C functions without a pinned search_path are the event triggers that read names, sync_trigger, tid_offset and wait');
 
 -- ---------------------------------------------------------------------
 SELECT * FROM finish();

@@ -45,9 +45,11 @@ SELECT command AS complete_cmd FROM cron.job WHERE jobname = 'cr_complete' \gset
 -- this session's batch settings: a backfill of 20 batches 200 ms apart),
 -- and the job unschedules itself
 SET pgroll.backfill_batch_size = 10;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 200;
 :start_cmd
 RESET pgroll.backfill_batch_size;
+RESET pgroll.backfill_batch_time;
 RESET pgroll.backfill_batch_delay;
 SELECT count(*) AS start_jobs_left FROM cron.job WHERE jobname = 'cr_start';
 -- the backfill needs seconds: the complete job waits

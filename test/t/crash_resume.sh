@@ -99,6 +99,7 @@ ANALYZE crash.items, heapt.events;
 
 -- captured at start
 SET pgroll.backfill_batch_size = 500;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 30;
 SELECT pgroll.start('{"operations": [{"add_column": {"table": "items", "up": "a * 3 + 1",
     "column": {"name": "c", "type": "bigint", "nullable": false}}}]}', '02_add_c', 'crash');

@@ -128,6 +128,7 @@ check "A: owner dumps a completed history" "$(dump_as_owner $SRC "$tmp/completed
 # an active migration whose backfill is slow enough to be caught under way
 out=$(psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -U $OWNER 2>&1 <<'SQL'
 SET pgroll.backfill_batch_size = 100;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 100;
 SELECT pgroll.start('{"operations": [
     {"alter_column": {"table": "items", "column": "qty", "type": "bigint",

@@ -415,7 +415,7 @@ check_start_undone "B" "$shape0" "$data0"
 
 # ... and then the same migration starts normally
 check "02 starts after the interrupted attempts" \
-    "$(PGOPTIONS='-c pgroll.backfill_batch_size=5000' q "$START02")" fa_02_v_bigint
+    "$(PGOPTIONS='-c pgroll.backfill_batch_time=0 -c pgroll.backfill_batch_size=5000' q "$START02")" fa_02_v_bigint
 out=$(q "CALL pgroll.wait('fa', '60 s')")
 check "02: CALL pgroll.wait() returns" "$?$out" 0
 check "02: backfill, validation and index copy done" \
@@ -525,7 +525,7 @@ M03='{"operations": [
      "column": {"name": "score", "type": "bigint", "nullable": false}}},
   {"drop_index": {"name": "small_name_idx"}}]}'
 check "D: start 03" \
-    "$(PGOPTIONS='-c pgroll.backfill_batch_size=5000' q "SELECT pgroll.start('$M03', '03_score', 'fa')")" fa_03_score
+    "$(PGOPTIONS='-c pgroll.backfill_batch_time=0 -c pgroll.backfill_batch_size=5000' q "SELECT pgroll.start('$M03', '03_score', 'fa')")" fa_03_score
 out=$(q "CALL pgroll.wait('fa', '60 s')")
 check "D: CALL pgroll.wait() returns" "$?$out" 0
 out=$(psql -X -q -v ON_ERROR_STOP=1 2>&1 <<'SQL'
@@ -642,7 +642,7 @@ M05='{"operations": [{"add_column": {"table": "big", "up": "v % 20 = 0",
 # (a backfill of 120 batches with a pause of 10 ms: the lock below is
 # taken long before it ends)
 check "E2: start 05 (add_column flag NOT NULL)" \
-    "$(PGOPTIONS='-c pgroll.backfill_batch_size=500 -c pgroll.backfill_batch_delay=10' \
+    "$(PGOPTIONS='-c pgroll.backfill_batch_time=0 -c pgroll.backfill_batch_size=500 -c pgroll.backfill_batch_delay=10' \
           q "SELECT pgroll.start('$M05', '05_flag', 'fa')")" fa_05_flag
 blocker suel_big "LOCK TABLE fa.big IN SHARE UPDATE EXCLUSIVE MODE"
 check "E2: the backfill was still running when the lock was taken" \
@@ -683,7 +683,7 @@ check_clean "E2"
 M06='{"operations": [{"add_column": {"table": "big", "up": "v % 3",
      "column": {"name": "w", "type": "bigint", "nullable": false}}}]}'
 check "F: start 06 (add_column w NOT NULL)" \
-    "$(PGOPTIONS='-c pgroll.backfill_batch_size=500 -c pgroll.backfill_batch_delay=10' \
+    "$(PGOPTIONS='-c pgroll.backfill_batch_time=0 -c pgroll.backfill_batch_size=500 -c pgroll.backfill_batch_delay=10' \
           q "SELECT pgroll.start('$M06', '06_w', 'fa')")" fa_06_w
 shape3=$(q "$SHAPE_SQL")
 blocker reader_big "SELECT 1 FROM fa.big LIMIT 1"

@@ -72,7 +72,7 @@ for i in 1 2 3 4 5 6; do
        INSERT INTO s$i.t SELECT g, g FROM generate_series(1, 3000) g" >/dev/null
 done
 for i in 1 2 3 4 5 6; do
-    out=$(psql -X -q -A -t -c "SET pgroll.backfill_batch_size = 100" \
+    out=$(psql -X -q -A -t -c "SET pgroll.backfill_batch_size = 100" -c "SET pgroll.backfill_batch_time = 0" \
               -c "SET pgroll.backfill_batch_delay = 100" \
               -c "SELECT pgroll.start('{\"operations\": [{\"add_column\": {\"table\": \"t\",
                     \"up\": \"v * 2\", \"column\": {\"name\": \"w\", \"type\": \"int\",
@@ -108,6 +108,7 @@ CREATE EXTENSION pgroll;
 CREATE TABLE t (id int PRIMARY KEY, v int);
 INSERT INTO t SELECT g, g FROM generate_series(1, 5000) g;
 SET pgroll.backfill_batch_size = 10;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 200;
 SELECT pgroll.start('{"operations": [{"add_column": {"table": "t", "up": "v + 1",
     "column": {"name": "w", "type": "int", "nullable": true}}}]}', '01_w');
@@ -144,6 +145,7 @@ CREATE EXTENSION pgroll;
 CREATE TABLE t (id int PRIMARY KEY, v int);
 INSERT INTO t SELECT g, g FROM generate_series(1, 300) g;
 SET pgroll.backfill_batch_size = 10;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 200;
 SELECT pgroll.start('{"operations": [{"add_column": {"table": "t", "up": "v + 1",
     "column": {"name": "w", "type": "int", "nullable": true}}}]}', '01_w');

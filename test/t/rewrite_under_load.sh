@@ -200,6 +200,7 @@ run() {
     t0=$(now_ms)
     out=$("$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -v doc="$doc" -v m="$m" 2>&1 <<'SQL'
 SET pgroll.backfill_batch_size = 2000;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 15;
 SELECT pgroll.start(:'doc', :'m', 'load');
 SQL
@@ -278,6 +279,7 @@ run_rollback() {
     sleep 0.5
     out=$("$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -v doc="$doc" -v m="$m" 2>&1 <<'SQL'
 SET pgroll.backfill_batch_size = 1000;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = 20;
 SELECT pgroll.start(:'doc', :'m', 'load');
 SQL

@@ -239,6 +239,7 @@ start_bg() {
     PGAPPNAME=$1 psql -X -A -t -q -v ON_ERROR_STOP=1 -v schema="$2" -v doc="$3" -v m="$4" \
         > "$work/$1.out" 2>&1 <<SQL &
 SET pgroll.backfill_batch_size = $5;
+SET pgroll.backfill_batch_time = 0;
 SET pgroll.backfill_batch_delay = $6;
 SET pgroll.lock_timeout = '100ms';
 SET pgroll.lock_retry_timeout = '30s';
@@ -450,6 +451,7 @@ check "$S2: complete" "$(q "SELECT pgroll.complete($L2)")" 02_label
 # $S1 again, to the end
 out=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -v doc="$DOC1" 2>&1 <<SQL
 SET pgroll.backfill_batch_size = 5000;
+SET pgroll.backfill_batch_time = 0;
 SELECT pgroll.start(:'doc', '02_qty', $L1);
 SQL
 )
