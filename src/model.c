@@ -18,6 +18,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "model.h"
@@ -61,19 +62,55 @@ spi_oid(int row, int col)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
-static ModelTable *
-table_by_relid(List *tables, Oid relid)
+/* A name column of the current SPI row, without a copy */
+static const char *
+spi_name(int row, int col)
 {
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	return isnull ? NULL : NameStr(*DatumGetName(d));
+}
+
+/*
+ * The tables by OID, so that each catalog row finds its table at once: a
+ * list search per row is quadratic in the number of tables.
+ */
+typedef struct TableByRelid
+{
+	Oid			relid;			/* hash key */
+	ModelTable *table;
+} TableByRelid;
+
+static HTAB *
+tables_by_relid(List *tables)
+{
+	HASHCTL		ctl = {0};
+	HTAB	   *hash;
 	ListCell   *lc;
 
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(TableByRelid);
+	ctl.hcxt = CurrentMemoryContext;
+	hash = hash_create("pgroll tables by relid", Max(list_length(tables), 16), &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	foreach(lc, tables)
 	{
 		ModelTable *t = lfirst(lc);
+		TableByRelid *entry = hash_search(hash, &t->relid, HASH_ENTER, NULL);
 
-		if (t->relid == relid)
-			return t;
+		entry->table = t;
 	}
-	return NULL;
+	return hash;
+}
+
+static ModelTable *
+table_by_relid(HTAB *hash, Oid relid)
+{
+	TableByRelid *entry = hash_search(hash, &relid, HASH_FIND, NULL);
+
+	return entry ? entry->table : NULL;
 }
 
 /*
@@ -88,6 +125,8 @@ read_tables(Oid nspid, Oid relid)
 	Oid			argtypes[2] = {OIDOID, OIDOID};
 	Datum		values[2] = {ObjectIdGetDatum(nspid), ObjectIdGetDatum(relid)};
 	List	   *tables = NIL;
+	ModelTable *t = NULL;
+	HTAB	   *by_relid;
 	MemoryContext spicxt;
 	int			rc;
 
@@ -101,10 +140,10 @@ read_tables(Oid nspid, Oid relid)
 	{
 		bool		isnull;
 		Oid			oid = spi_oid(i, 1);
-		ModelTable *t = table_by_relid(tables, oid);
 		char	   *attname = spi_text(i, 3);
 
-		if (t == NULL)
+		/* a table's rows are consecutive (ordered by name, then attnum) */
+		if (t == NULL || t->relid != oid)
 		{
 			t = palloc0(sizeof(ModelTable));
 			t->relid = oid;
@@ -127,6 +166,8 @@ read_tables(Oid nspid, Oid relid)
 			t->columns = lappend(t->columns, c);
 		}
 	}
+	SPI_freetuptable(SPI_tuptable);
+	by_relid = tables_by_relid(tables);
 	MemoryContextSwitchTo(spicxt);
 
 	rc = SPI_execute_with_args(constraints_query, 2, argtypes, values, NULL, false, 0);
@@ -135,11 +176,11 @@ read_tables(Oid nspid, Oid relid)
 	MemoryContextSwitchTo(caller);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		ModelTable *t = table_by_relid(tables, spi_oid(i, 1));
-
+		t = table_by_relid(by_relid, spi_oid(i, 1));
 		if (t != NULL)
 			t->constraints = lappend(t->constraints, spi_text(i, 2));
 	}
+	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(spicxt);
 
 	rc = SPI_execute_with_args(indexes_query, 2, argtypes, values, NULL, false, 0);
@@ -148,14 +189,23 @@ read_tables(Oid nspid, Oid relid)
 	MemoryContextSwitchTo(caller);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		ModelTable *t = table_by_relid(tables, spi_oid(i, 1));
-
+		t = table_by_relid(by_relid, spi_oid(i, 1));
 		if (t != NULL)
 			t->indexes = lappend(t->indexes, spi_text(i, 2));
 	}
+	SPI_freetuptable(SPI_tuptable);
+	hash_destroy(by_relid);
+	MemoryContextSwitchTo(spicxt);
 
 	return tables;
 }
+
+/* A view's table (hash entry; the key is the table's logical name) */
+typedef struct ModelTableByName
+{
+	char		name[NAMEDATALEN];
+	ModelTable *table;
+} ModelTableByName;
 
 /*
  * Put each table's columns in the order the latest version shows them.
@@ -170,7 +220,13 @@ order_like_latest_version(Model *model)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(model->schema)};
 	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext spicxt;
+	HTAB	   *by_name;
+	HASHCTL		ctl = {0};
 	ListCell   *lt;
+	ModelTable *t = NULL;
+	List	   *ordered = NIL;
+	const char *view = NULL;
 	int			rc;
 
 	rc = SPI_execute_with_args("SELECT c.relname, a.attname FROM pg_catalog.pg_class c "
@@ -183,34 +239,62 @@ order_like_latest_version(Model *model)
 	if (rc != SPI_OK_SELECT || SPI_processed == 0)
 		return;
 
+	/* the tables by name, so that each view finds its table at once */
+	spicxt = MemoryContextSwitchTo(caller);
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(ModelTableByName);
+	ctl.hcxt = caller;
+	by_name = hash_create("pgroll tables by name", Max(list_length(model->tables), 16),
+						  &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	foreach(lt, model->tables)
 	{
-		ModelTable *t = lfirst(lt);
-		List	   *ordered = NIL;
+		ModelTable *table = lfirst(lt);
+		ModelTableByName *entry = hash_search(by_name, table->name, HASH_ENTER, NULL);
+
+		entry->table = table;
+	}
+
+	/*
+	 * A view's rows are consecutive, in column order: its table's columns
+	 * that the view shows move, in that order, to the front.
+	 */
+	for (uint64 i = 0; i <= SPI_processed; i++)
+	{
+		const char *relname = i < SPI_processed ? spi_name(i, 1) : NULL;
+		const char *attname;
 		ListCell   *lc;
 
-		for (uint64 i = 0; i < SPI_processed; i++)
+		if (view == NULL || relname == NULL || strcmp(relname, view) != 0)
 		{
-			if (strcmp(spi_text(i, 1), t->name) != 0)
-				continue;
-			foreach(lc, t->columns)
+			ModelTableByName *entry;
+
+			if (ordered != NIL)
+				t->columns = list_concat(ordered, t->columns);
+			ordered = NIL;
+			if (relname == NULL)
+				break;
+			view = relname;
+			entry = hash_search(by_name, relname, HASH_FIND, NULL);
+			t = entry ? entry->table : NULL;
+		}
+		if (t == NULL)
+			continue;
+		attname = spi_name(i, 2);
+		foreach(lc, t->columns)
+		{
+			ModelColumn *c = lfirst(lc);
+
+			if (strcmp(c->name, attname) == 0)
 			{
-				ModelColumn *c = lfirst(lc);
-
-				if (strcmp(c->name, spi_text(i, 2)) == 0)
-				{
-					MemoryContext old = MemoryContextSwitchTo(caller);
-
-					ordered = lappend(ordered, c);
-					t->columns = foreach_delete_current(t->columns, lc);
-					MemoryContextSwitchTo(old);
-					break;
-				}
+				ordered = lappend(ordered, c);
+				t->columns = foreach_delete_current(t->columns, lc);
+				break;
 			}
 		}
-		if (ordered != NIL)
-			t->columns = list_concat(ordered, t->columns);
 	}
+	hash_destroy(by_name);
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(spicxt);
 }
 
 Model *
