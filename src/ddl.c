@@ -131,25 +131,22 @@ wait_for_lock_holders(Oid relid, LOCKMODE mode)
 		(void) VirtualXactLock(holders[i], true);
 }
 
-/* One attempt at a statement */
+/* One attempt at a list of statements, run in order */
 typedef struct DdlAttempt
 {
-	const char *sql;
+	List	   *statements;		/* char * */
+	const char *current;		/* the statement running, for messages */
 	bool		quiet;
 	const char *search_path;
 } DdlAttempt;
 
 static void
-attempt_statement(void *arg)
+attempt_statements(void *arg)
 {
 	DdlAttempt *a = arg;
 	char		timeout[32];
 	int			nestlevel = NewGUCNestLevel();
-	int			rc;
-	Oid			target;
-	LOCKMODE	mode;
-
-	pgroll_fault_point("DDL statement");
+	ListCell   *lc;
 
 	snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout,
@@ -165,39 +162,50 @@ attempt_statement(void *arg)
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 
-	/*
-	 * Try the table's lock without queueing: a waiting ALTER TABLE would
-	 * hold up every later reader and writer of the table.  If it is taken,
-	 * wait for its holders' transactions to end, then take it in the
-	 * statement (queueing, under lock_timeout, only behind the transactions
-	 * that started meanwhile: short ones, on a busy table).  Not when this
-	 * transaction already holds it (or a stronger one): a conditional
-	 * request would refuse because of the sessions queued behind us.
-	 */
-	target = statement_target(a->sql, &mode);
-	if (OidIsValid(target) && !locked_by_me(target, mode) &&
-		!ConditionalLockRelationOid(target, mode))
-		wait_for_lock_holders(target, mode);
+	foreach(lc, a->statements)
+	{
+		int			rc;
+		Oid			target;
+		LOCKMODE	mode;
 
-	rc = SPI_execute(a->sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		a->current = lfirst(lc);
+		pgroll_fault_point("DDL statement");
+
+		/*
+		 * Try the table's lock without queueing: a waiting ALTER TABLE would
+		 * hold up every later reader and writer of the table.  If it is
+		 * taken, wait for its holders' transactions to end, then take it in
+		 * the statement (queueing, under lock_timeout, only behind the
+		 * transactions that started meanwhile: short ones, on a busy table).
+		 * Not when this transaction already holds it (or a stronger one): a
+		 * conditional request would refuse because of the sessions queued
+		 * behind us.
+		 */
+		target = statement_target(a->current, &mode);
+		if (OidIsValid(target) && !locked_by_me(target, mode) &&
+			!ConditionalLockRelationOid(target, mode))
+			wait_for_lock_holders(target, mode);
+
+		rc = SPI_execute(a->current, false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	}
 
 	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
- * Run a string of SQL under the lock discipline described at the top of
- * this file, retrying while its lock is not granted.  Returns true when it
- * ran; false when it failed with one of the expected conditions (which is
- * left in *error); any other error is raised.  The caller guarantees the
- * SQL is what it means to run.
+ * Run a list of SQL strings, in order, in one subtransaction under the lock
+ * discipline described at the top of this file, retrying them all while a
+ * lock is not granted.  Returns true when they ran; false when one failed
+ * with one of the expected conditions (which is left in *error); any other
+ * error is raised.  The caller guarantees the SQL is what it means to run.
  */
 static bool
-run_with_retry(const char *sql, bool quiet, const char *search_path,
+run_with_retry(List *statements, bool quiet, const char *search_path,
 			   int expected, ErrorData **error)
 {
-	DdlAttempt	attempt = {sql, quiet, search_path};
+	DdlAttempt	attempt = {statements, NULL, quiet, search_path};
 	int			waited_ms = 0;
 	int			backoff_ms = BACKOFF_START_MS;
 	int			attempts = 0;
@@ -208,7 +216,7 @@ run_with_retry(const char *sql, bool quiet, const char *search_path,
 		int			sleep_ms;
 
 		attempts++;
-		if (pgroll_subxact(attempt_statement, &attempt, true,
+		if (pgroll_subxact(attempt_statements, &attempt, true,
 						   expected | PGROLL_EXPECT_LOCK, NULL, &failure))
 			return true;
 		if (failure->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
@@ -223,7 +231,8 @@ run_with_retry(const char *sql, bool quiet, const char *search_path,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("could not obtain a lock for a migration step after %d attempts",
 							attempts),
-					 errdetail("Statement: %s\nLast error: %s", sql, failure->message),
+					 errdetail("Statement: %s\nLast error: %s", attempt.current,
+							   failure->message),
 					 errhint("Find the long-running transaction holding the lock, "
 							 "or raise pgroll.lock_retry_timeout.")));
 		FreeErrorData(failure);
@@ -262,7 +271,7 @@ void
 pgroll_ddl(const char *sql)
 {
 	check_one_statement(sql);
-	(void) run_with_retry(sql, true, NULL, PGROLL_EXPECT_NOTHING, NULL);
+	(void) run_with_retry(list_make1((char *) sql), true, NULL, PGROLL_EXPECT_NOTHING, NULL);
 }
 
 void
@@ -293,7 +302,8 @@ pgroll_ddl_try(const char *sql, char **reason)
 	ErrorData  *error = NULL;
 
 	check_one_statement(sql);
-	if (run_with_retry(sql, true, NULL, PGROLL_EXPECT_TYPE_MISFIT, &error))
+	if (run_with_retry(list_make1((char *) sql), true, NULL, PGROLL_EXPECT_TYPE_MISFIT,
+					   &error))
 		return true;
 	*reason = pstrdup(error->message);
 	FreeErrorData(error);
@@ -305,8 +315,88 @@ pgroll_exec_script(const char *sql, const char *schema)
 {
 	(void) pg_parse_query(sql); /* syntax errors before any side effect */
 	/* as with pgroll, unqualified names are the migrated schema's */
-	(void) run_with_retry(sql, false, pgroll_schema_search_path(schema),
+	(void) run_with_retry(list_make1((char *) sql), false, pgroll_schema_search_path(schema),
 						  PGROLL_EXPECT_NOTHING, NULL);
+}
+
+/*
+ * Many statements of one kind (the views of a version schema) each in a
+ * subtransaction of its own cost more than the statements: once a
+ * transaction has made a few dozen relations, ending a subtransaction
+ * visits every entry of the relation cache, and each subtransaction's
+ * XID overflows the snapshot's subxid cache of every other session.  So
+ * they run a batch at a time, a batch in one subtransaction, under the
+ * same lock discipline, and a batch whose lock is not granted is rolled
+ * back and retried as a whole.
+ */
+#define DDL_BATCH_STATEMENTS	256
+
+struct DdlBatch
+{
+	MemoryContext context;		/* the statements waiting; reset per run */
+	List	   *statements;		/* char * */
+};
+
+DdlBatch *
+pgroll_ddl_batch_begin(void)
+{
+	DdlBatch   *batch = palloc0(sizeof(DdlBatch));
+
+	batch->context = AllocSetContextCreate(CurrentMemoryContext, "pgroll DDL batch",
+										   ALLOCSET_DEFAULT_SIZES);
+	return batch;
+}
+
+static void
+run_batch(DdlBatch *batch)
+{
+	if (batch->statements != NIL)
+		(void) run_with_retry(batch->statements, true, NULL, PGROLL_EXPECT_NOTHING, NULL);
+	batch->statements = NIL;
+	MemoryContextReset(batch->context);
+}
+
+void
+pgroll_ddl_batch_add(DdlBatch *batch, const char *sql)
+{
+	MemoryContext old;
+
+	check_one_statement(sql);
+	old = MemoryContextSwitchTo(batch->context);
+	batch->statements = lappend(batch->statements, pstrdup(sql));
+	MemoryContextSwitchTo(old);
+	if (list_length(batch->statements) >= DDL_BATCH_STATEMENTS)
+		run_batch(batch);
+}
+
+void
+pgroll_ddl_batch_addf(DdlBatch *batch, const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	pgroll_ddl_batch_add(batch, buf.data);
+	pfree(buf.data);
+}
+
+void
+pgroll_ddl_batch_end(DdlBatch *batch)
+{
+	run_batch(batch);
+	MemoryContextDelete(batch->context);
+	pfree(batch);
 }
 
 char *

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * ddl.h
- *	  Running generated DDL: one statement at a time, under a short
- *	  lock_timeout, retried with backoff; plus quoting helpers.
+ *	  Running generated DDL: one statement or one batch at a time, under a
+ *	  short lock_timeout, retried with backoff; plus quoting helpers.
  *
  * src/ddl.h
  *
@@ -24,6 +24,20 @@
  */
 extern void pgroll_ddl(const char *sql);
 extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
+
+/*
+ * Statements run as pgroll_ddl runs one, a batch of them in each
+ * subtransaction (see ddl.c): begin, add any number (each is checked to be
+ * one statement, copied, and may run at once, when its batch is full),
+ * end (runs the rest).  The statements run as the user current when their
+ * batch runs: end the batch before switching users.
+ */
+typedef struct DdlBatch DdlBatch;
+
+extern DdlBatch *pgroll_ddl_batch_begin(void);
+extern void pgroll_ddl_batch_add(DdlBatch *batch, const char *sql);
+extern void pgroll_ddl_batch_addf(DdlBatch *batch, const char *fmt,...) pg_attribute_printf(2, 3);
+extern void pgroll_ddl_batch_end(DdlBatch *batch);
 
 /*
  * Like pgroll_ddl, but a statement that fails because what it copies does

@@ -28,7 +28,9 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -46,6 +48,19 @@ grantee_sql(const char *oid_text)
 	if (!OidIsValid(grantee))
 		return "PUBLIC";
 	return quote_identifier(GetUserNameFromId(grantee, false));
+}
+
+/*
+ * GRANT <privilege>[ (<column>)] ON <object> TO <grantee> [WITH GRANT
+ * OPTION] for a row (grantee, privilege, grantable, grantor)
+ */
+static char *
+grant_sql(char **row, const char *object, const char *column)
+{
+	return psprintf("GRANT %s%s%s%s ON %s TO %s%s", row[1],
+					column ? " (" : "", column ? quote_identifier(column) : "",
+					column ? ")" : "", object, grantee_sql(row[0]),
+					strcmp(row[2], "t") == 0 ? " WITH GRANT OPTION" : "");
 }
 
 /*
@@ -70,10 +85,7 @@ grant_rows(List *rows, const char *object, const char *column, bool as_grantor)
 
 		if (as_grantor && OidIsValid(grantor) && grantor != save_userid)
 			SetUserIdAndSecContext(grantor, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-		pgroll_ddlf("GRANT %s%s%s%s ON %s TO %s%s", row[1],
-					column ? " (" : "", column ? quote_identifier(column) : "",
-					column ? ")" : "", object, grantee_sql(row[0]),
-					strcmp(row[2], "t") == 0 ? " WITH GRANT OPTION" : "");
+		pgroll_ddl(grant_sql(row, object, column));
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 }
@@ -97,29 +109,141 @@ privileges_copy_column(Oid relid, AttrNumber from, const char *to)
 			   pgroll_relation_name(relid), to, true);
 }
 
-void
-privileges_grant_view(Oid relid, const char *view, List *columns)
+/*
+ * What start gives a version's views, read for many tables at once: the
+ * tables' SELECT, INSERT, UPDATE and DELETE grants (a view takes no
+ * TRUNCATE, REFERENCES or TRIGGER) and their columns' grants, but not the
+ * owner's own.  Rows (relid, attnum or 0 for the table, grantee, privilege,
+ * grantable, grantor) ordered by table, column, grantee and privilege.
+ */
+#define VIEW_GRANTS_SQL \
+	"SELECT c.oid, 0::pg_catalog.int2, x.grantee, x.privilege_type, x.is_grantable, x.grantor " \
+	"FROM pg_catalog.pg_class c, " \
+	"     pg_catalog.aclexplode(COALESCE(c.relacl, " \
+	"         pg_catalog.acldefault('r', c.relowner))) x " \
+	"WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1) AND x.grantee <> c.relowner " \
+	"  AND x.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') " \
+	"UNION ALL " \
+	"SELECT a.attrelid, a.attnum, x.grantee, x.privilege_type, x.is_grantable, x.grantor " \
+	"FROM pg_catalog.pg_attribute a " \
+	"JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, " \
+	"     pg_catalog.aclexplode(a.attacl) x " \
+	"WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1) AND a.attacl IS NOT NULL " \
+	"  AND x.grantee <> c.relowner " \
+	"ORDER BY 1, 2, 3, 4"
+
+/* The grants of one table (hash entry) */
+typedef struct TableGrants
 {
-	Oid			argtypes[2] = {OIDOID, INT2OID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), (Datum) 0};
+	Oid			relid;			/* hash key */
+	List	   *rows;			/* char *[4] as grant_rows takes them, with
+								 * the column's attnum in row[4] (0: the
+								 * table) */
+} TableGrants;
+
+struct ViewGrants
+{
+	HTAB	   *tables;			/* TableGrants by relid; tables without
+								 * grants are absent */
+};
+
+ViewGrants *
+privileges_load_view_grants(List *relids)
+{
+	ViewGrants *grants = palloc0(sizeof(ViewGrants));
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext spicxt;
+	HASHCTL		ctl = {0};
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(relids), 1));
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1];
+	ListCell   *lc;
+	int			rc;
+
+	foreach(lc, relids)
+		elems[foreach_current_index(lc)] = ObjectIdGetDatum(lfirst_oid(lc));
+	values[0] = PointerGetDatum(construct_array(elems, list_length(relids), OIDOID,
+												sizeof(Oid), true, TYPALIGN_INT));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(TableGrants);
+	ctl.hcxt = caller;
+	grants->tables = hash_create("pgroll view grants", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	rc = SPI_execute_with_args(VIEW_GRANTS_SQL, 1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the grants of the tables: %s", SPI_result_code_string(rc));
+	spicxt = MemoryContextSwitchTo(caller);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		bool		found;
+		TableGrants *table = hash_search(grants->tables, &relid, HASH_ENTER, &found);
+		char	  **row = palloc(sizeof(char *) * 5);
+
+		if (!found)
+			table->rows = NIL;
+		row[0] = SPI_getvalue(tuple, desc, 3);
+		row[1] = SPI_getvalue(tuple, desc, 4);
+		row[2] = SPI_getvalue(tuple, desc, 5);
+		row[3] = SPI_getvalue(tuple, desc, 6);
+		row[4] = SPI_getvalue(tuple, desc, 2);
+		table->rows = lappend(table->rows, row);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(spicxt);
+	return grants;
+}
+
+/*
+ * The GRANTs that give a view over the table what is granted on the table,
+ * added to the batch: the table's first, then each view column's, under
+ * the view's column name.  As the current user, the view's owner.
+ */
+void
+privileges_grant_view_batch(ViewGrants *grants, Oid relid, const char *view,
+							List *columns, DdlBatch *batch)
+{
+	TableGrants *table = hash_search(grants->tables, &relid, HASH_FIND, NULL);
 	ListCell   *lc;
 
-	/* a view takes no TRUNCATE, REFERENCES or TRIGGER */
-	grant_rows(pgroll_query_rows("SELECT x.grantee, x.privilege_type, x.is_grantable, x.grantor "
-						"FROM pg_catalog.pg_class c, "
-						"     pg_catalog.aclexplode(COALESCE(c.relacl, "
-						"         pg_catalog.acldefault('r', c.relowner))) x "
-						"WHERE c.oid = $1 AND x.grantee <> c.relowner "
-						"  AND x.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') "
-						"ORDER BY 1, 2", 1, argtypes, values),
-			   view, NULL, false);
+	if (table == NULL)
+		return;
+	foreach(lc, table->rows)
+	{
+		char	  **row = lfirst(lc);
+
+		if (strcmp(row[4], "0") == 0)
+			pgroll_ddl_batch_add(batch, grant_sql(row, view, NULL));
+	}
 	foreach(lc, columns)
 	{
 		ViewColumnGrant *col = lfirst(lc);
+		ListCell   *lr;
 
-		values[1] = Int16GetDatum(col->table_attnum);
-		grant_rows(pgroll_query_rows(COLUMN_ACL_SQL, 2, argtypes, values), view, col->view_column, false);
+		foreach(lr, table->rows)
+		{
+			char	  **row = lfirst(lr);
+
+			if (atoi(row[4]) == col->table_attnum)
+				pgroll_ddl_batch_add(batch, grant_sql(row, view, col->view_column));
+		}
 	}
+}
+
+void
+privileges_grant_view(Oid relid, const char *view, List *columns)
+{
+	ViewGrants *grants = privileges_load_view_grants(list_make1_oid(relid));
+	DdlBatch   *batch = pgroll_ddl_batch_begin();
+
+	privileges_grant_view_batch(grants, relid, view, columns, batch);
+	pgroll_ddl_batch_end(batch);
+	hash_destroy(grants->tables);
+	pfree(grants);
 }
 
 /*

@@ -16,6 +16,8 @@
 #include "access/attnum.h"
 #include "nodes/pg_list.h"
 
+#include "ddl.h"
+
 /* GRANT on column "to" of the table what is granted on column "from" */
 extern void privileges_copy_column(Oid relid, AttrNumber from, const char *to);
 
@@ -35,6 +37,17 @@ typedef struct ViewColumnGrant
  * columns (a list of ViewColumnGrant).
  */
 extern void privileges_grant_view(Oid relid, const char *view, List *columns);
+
+/*
+ * The same for many views at once (a version schema's): the grants of the
+ * tables (relids) read in one query, in the caller's memory context; each
+ * view's GRANTs added to a batch of DDL.
+ */
+typedef struct ViewGrants ViewGrants;
+
+extern ViewGrants *privileges_load_view_grants(List *relids);
+extern void privileges_grant_view_batch(ViewGrants *grants, Oid relid, const char *view,
+										List *columns, DdlBatch *batch);
 
 /*
  * Make the grants of a saved ACL (aclitem[] as text) again on an object

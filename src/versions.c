@@ -34,7 +34,9 @@
 #include "lib/stringinfo.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -60,7 +62,7 @@ versions_schema_name(const char *schema, const char *version)
 
 /* The view gets the table's grants, a column's under the version's name */
 static void
-grant_like_table(ModelTable *table, const char *view)
+grant_like_table(ModelTable *table, const char *view, ViewGrants *grants, DdlBatch *batch)
 {
 	List	   *columns = NIL;
 	ListCell   *lc;
@@ -81,13 +83,15 @@ grant_like_table(ModelTable *table, const char *view)
 		if (grant->table_attnum != InvalidAttrNumber)
 			columns = lappend(columns, grant);
 	}
-	privileges_grant_view(table->relid, view, columns);
+	privileges_grant_view_batch(grants, table->relid, view, columns, batch);
 }
 
 static List *version_views(const char *version_schema);
 
+/* The view's statements: CREATE VIEW, its columns' defaults, its grants */
 static void
-create_view(Model *model, ModelTable *table, const char *version_schema)
+create_view(Model *model, ModelTable *table, const char *version_schema,
+			ViewGrants *grants, DdlBatch *batch)
 {
 	StringInfoData sql;
 	const char *view = pgroll_qualified(version_schema, table->name);
@@ -109,7 +113,7 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 		first = false;
 	}
 	appendStringInfo(&sql, " FROM %s", pgroll_qualified(model->schema, table->physical));
-	pgroll_ddl(sql.data);
+	pgroll_ddl_batch_add(batch, sql.data);
 
 	foreach(lc, table->columns)
 	{
@@ -117,38 +121,68 @@ create_view(Model *model, ModelTable *table, const char *version_schema)
 
 		if (c->hidden || c->view_default == NULL)
 			continue;
-		pgroll_ddlf("ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s",
-					view, quote_identifier(c->name), fragment_expression_sql(c->view_default));
+		pgroll_ddl_batch_addf(batch, "ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s",
+							  view, quote_identifier(c->name),
+							  fragment_expression_sql(c->view_default));
 	}
-	pfree(sql.data);
-	grant_like_table(table, view);
+	grant_like_table(table, view, grants, batch);
 }
+
+/* A set of names (hash entry; the key is the name) */
+typedef struct NameEntry
+{
+	char		name[NAMEDATALEN];
+} NameEntry;
 
 bool
 versions_complete(Model *model, const char *version_schema)
 {
 	List	   *views = version_views(version_schema);
+	HASHCTL		ctl = {0};
+	HTAB	   *view_names;
 	ListCell   *lc;
+	bool		complete = true;
+
+	/* looked up by name: a list search per table is quadratic */
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(NameEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	view_names = hash_create("pgroll version views", Max(list_length(views), 16), &ctl,
+							 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	foreach(lc, views)
+		(void) hash_search(view_names, lfirst(lc), HASH_ENTER, NULL);
 
 	foreach(lc, model->tables)
 	{
 		ModelTable *t = lfirst(lc);
-		ListCell   *lv;
-		bool		found = false;
 
 		if (t->hidden)
 			continue;
-		foreach(lv, views)
-			found |= strcmp(lfirst(lv), t->name) == 0;
-		if (!found)
-			return false;
+		if (hash_search(view_names, t->name, HASH_FIND, NULL) == NULL)
+		{
+			complete = false;
+			break;
+		}
 	}
-	return true;
+	hash_destroy(view_names);
+	return complete;
 }
 
+/*
+ * The version schema and a view per visible table.  The tables' grants are
+ * read in one query, the views made in batches (see ddl.c), and what each
+ * view's statements take is freed after it: the cost stays linear in the
+ * number of tables, the memory does not grow with it.
+ */
 void
 versions_create(Model *model, const char *version_schema)
 {
+	MemoryContext per_view = AllocSetContextCreate(CurrentMemoryContext,
+												   "pgroll version view",
+												   ALLOCSET_DEFAULT_SIZES);
+	List	   *relids = NIL;
+	ViewGrants *grants;
+	DdlBatch   *batch;
 	ListCell   *lc;
 
 	pgroll_ddlf("CREATE SCHEMA %s", quote_identifier(version_schema));
@@ -156,9 +190,25 @@ versions_create(Model *model, const char *version_schema)
 	{
 		ModelTable *t = lfirst(lc);
 
-		if (!t->hidden)
-			create_view(model, t, version_schema);
+		if (!t->hidden && OidIsValid(t->relid))
+			relids = lappend_oid(relids, t->relid);
 	}
+	grants = privileges_load_view_grants(relids);
+	batch = pgroll_ddl_batch_begin();
+	foreach(lc, model->tables)
+	{
+		ModelTable *t = lfirst(lc);
+		MemoryContext old;
+
+		if (t->hidden)
+			continue;
+		old = MemoryContextSwitchTo(per_view);
+		create_view(model, t, version_schema, grants, batch);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_view);
+	}
+	pgroll_ddl_batch_end(batch);
+	MemoryContextDelete(per_view);
 }
 
 
@@ -242,8 +292,8 @@ restore_user(SavedUser saved)
 }
 
 /*
- * Views one at a time first: each DROP VIEW tries its lock without queueing
- * and waits out the clients' transactions holding it (see ddl.c), so new
+ * Views first, in batches (see ddl.c): each DROP VIEW tries its lock without
+ * queueing and waits out the clients' transactions holding it, so new
  * queries through the old version never queue behind the drop.
  */
 void
@@ -251,6 +301,7 @@ versions_drop(const char *version_schema)
 {
 	char	   *foreign = foreign_object(version_schema);
 	SavedUser	saved;
+	DdlBatch   *batch;
 	ListCell   *lc;
 
 	/* never a client's object, and its data, dropped with the version */
@@ -263,8 +314,11 @@ versions_drop(const char *version_schema)
 
 	/* without CASCADE: a client's view over a version's view stops the drop */
 	saved = act_as_version_owner(version_schema);
+	batch = pgroll_ddl_batch_begin();
 	foreach(lc, version_views(version_schema))
-		pgroll_ddlf("DROP VIEW IF EXISTS %s", pgroll_qualified(version_schema, lfirst(lc)));
+		pgroll_ddl_batch_addf(batch, "DROP VIEW IF EXISTS %s",
+							  pgroll_qualified(version_schema, lfirst(lc)));
+	pgroll_ddl_batch_end(batch);
 	pgroll_ddlf("DROP SCHEMA IF EXISTS %s", quote_identifier(version_schema));
 	restore_user(saved);
 }
@@ -290,93 +344,135 @@ version_views(const char *version_schema)
 }
 
 /*
- * The columns of a view as the tombstone that replaces it has them: the
- * select list ("r.c1, r.c2") and the column definitions ("c1 t1, c2 t2")
- * of the set-returning function it reads, which raises the error.  The
- * values come from that function, not from constants, so no qualifier of
- * a client's query can be folded away before the function runs.
+ * A view of a version schema as the tombstone that replaces it has it: its
+ * columns as the select list ("r.c1, r.c2") and the column definitions
+ * ("c1 t1, c2 t2") of the set-returning function it reads, which raises the
+ * error.  The values come from that function, not from constants, so no
+ * qualifier of a client's query can be folded away before the function
+ * runs.
  */
-static void
-tombstone_columns(const char *version_schema, const char *view, char **select_list,
-				  char **definitions)
+typedef struct TombstoneView
 {
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		values[2] = {CStringGetTextDatum(version_schema), CStringGetTextDatum(view)};
-	StringInfoData sel;
-	StringInfoData def;
+	char	   *name;
+	StringInfoData select_list;
+	StringInfoData definitions;
+} TombstoneView;
 
-	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(a.attname), "
+/*
+ * pgroll's views of a version schema with their columns, in creation order,
+ * read in one query
+ */
+static List *
+tombstone_views(const char *version_schema)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(version_schema)};
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext spicxt;
+	List	   *views = NIL;
+	TombstoneView *view = NULL;
+	Oid			view_oid = InvalidOid;
+
+	if (SPI_execute_with_args("SELECT c.oid, c.relname::pg_catalog.text, "
+							  "       pg_catalog.quote_ident(a.attname), "
 							  "       pg_catalog.format_type(a.atttypid, a.atttypmod) "
-							  "FROM pg_catalog.pg_attribute a "
-							  "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+							  "FROM pg_catalog.pg_class c "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
-							  "  AND c.relname OPERATOR(pg_catalog.=) $2::pg_catalog.name "
+							  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
 							  "  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
-							  "ORDER BY a.attnum",
-							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the columns of \"%s\"", view);
-	initStringInfo(&sel);
-	initStringInfo(&def);
+							  "WHERE n.nspname OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+							  "  AND c.relkind OPERATOR(pg_catalog.=) 'v' AND " PGROLL_VIEW_MARK " "
+							  "ORDER BY c.oid, a.attnum",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the views of \"%s\"", version_schema);
+
+	spicxt = MemoryContextSwitchTo(caller);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			oid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		char	   *name;
+		char	   *type;
 
-		appendStringInfo(&sel, "%sr.%s", i ? ", " : "", name);
-		appendStringInfo(&def, "%s%s %s", i ? ", " : "", name, type);
+		/* a view's rows are consecutive */
+		if (view == NULL || oid != view_oid)
+		{
+			view = palloc0(sizeof(TombstoneView));
+			view->name = SPI_getvalue(tuple, desc, 2);
+			initStringInfo(&view->select_list);
+			initStringInfo(&view->definitions);
+			views = lappend(views, view);
+			view_oid = oid;
+		}
+		name = SPI_getvalue(tuple, desc, 3);
+		if (name == NULL)
+			continue;			/* a view without columns */
+		type = SPI_getvalue(tuple, desc, 4);
+		appendStringInfo(&view->select_list, "%sr.%s",
+						 view->select_list.len ? ", " : "", name);
+		appendStringInfo(&view->definitions, "%s%s %s",
+						 view->definitions.len ? ", " : "", name, type);
 	}
-	/* a view without columns: the function still needs a column definition */
-	if (SPI_processed == 0)
-		appendStringInfoString(&def, "_pgroll_none integer");
-	*select_list = sel.data;
-	*definitions = def.data;
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(spicxt);
+	return views;
 }
 
 void
 versions_retire(const char *version_schema, const char *successor)
 {
-	List	   *views = version_views(version_schema);
-	List	   *select_lists = NIL;
-	List	   *definitions = NIL;
+	List	   *views = tombstone_views(version_schema);
 	char	   *args = psprintf("%s, %s", pgroll_literal(version_schema),
 								pgroll_literal(successor));
+	MemoryContext per_view = AllocSetContextCreate(CurrentMemoryContext,
+												   "pgroll retired view",
+												   ALLOCSET_DEFAULT_SIZES);
 	SavedUser	saved;
+	DdlBatch   *batch;
 	ListCell   *lc;
-	ListCell   *ls;
-	ListCell   *ld;
 
-	foreach(lc, views)
-	{
-		char	   *select_list;
-		char	   *definition;
-
-		tombstone_columns(version_schema, lfirst(lc), &select_list, &definition);
-		select_lists = lappend(select_lists, select_list);
-		definitions = lappend(definitions, definition);
-	}
-
-	/* one at a time, under the lock discipline, as versions_drop does */
+	/* under the lock discipline, in batches, as versions_drop does */
 	saved = act_as_version_owner(version_schema);
+	batch = pgroll_ddl_batch_begin();
 	foreach(lc, views)
-		pgroll_ddlf("DROP VIEW %s", pgroll_qualified(version_schema, lfirst(lc)));
-
-	forthree(lc, views, ls, select_lists, ld, definitions)
 	{
-		char	   *view = pgroll_qualified(version_schema, lfirst(lc));
+		TombstoneView *view = lfirst(lc);
 
-		pgroll_ddlf("CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s "
-					"FROM pgroll.retired_version_rows(%s) AS r(%s)",
-					view, (char *) lfirst(ls), args, (char *) lfirst(ld));
-		pgroll_ddlf("CREATE TRIGGER retired_version INSTEAD OF INSERT OR UPDATE OR DELETE "
-					"ON %s FOR EACH ROW EXECUTE FUNCTION pgroll.retired_version_trigger(%s)",
-					view, args);
-		/* whoever reaches it gets the error, not "permission denied" */
-		pgroll_ddlf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC", view);
+		pgroll_ddl_batch_addf(batch, "DROP VIEW %s",
+							  pgroll_qualified(version_schema, view->name));
 	}
+
+	foreach(lc, views)
+	{
+		TombstoneView *view = lfirst(lc);
+		MemoryContext old = MemoryContextSwitchTo(per_view);
+		char	   *qualified = pgroll_qualified(version_schema, view->name);
+
+		/* a view without columns: the function still needs a column definition */
+		if (view->definitions.len == 0)
+			appendStringInfoString(&view->definitions, "_pgroll_none integer");
+		pgroll_ddl_batch_addf(batch,
+							  "CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s "
+							  "FROM pgroll.retired_version_rows(%s) AS r(%s)",
+							  qualified, view->select_list.data, args,
+							  view->definitions.data);
+		pgroll_ddl_batch_addf(batch,
+							  "CREATE TRIGGER retired_version INSTEAD OF INSERT OR UPDATE OR DELETE "
+							  "ON %s FOR EACH ROW EXECUTE FUNCTION pgroll.retired_version_trigger(%s)",
+							  qualified, args);
+		/* whoever reaches it gets the error, not "permission denied" */
+		pgroll_ddl_batch_addf(batch, "GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC",
+							  qualified);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_view);
+	}
+	pgroll_ddl_batch_end(batch);
 	pgroll_ddlf("COMMENT ON SCHEMA %s IS %s", quote_identifier(version_schema),
 				pgroll_literal(psprintf(PGROLL_RETIRED_COMMENT "%s", successor)));
 	restore_user(saved);
+	MemoryContextDelete(per_view);
 }
 
 List *
