@@ -407,12 +407,3 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'pgroll_tune_backfill'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
-
-/*
- * A row's line pointer offset on its page: the backfill writes a range of
- * rows in waves of offsets, so that most of its updates are HOT.
- */
-CREATE FUNCTION pgroll.tid_offset(tid)
-RETURNS integer
-AS 'MODULE_PATHNAME', 'pgroll_tid_offset'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -36,6 +36,7 @@
  */
 #include "pgroll.h"
 
+#include "access/heapam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -43,6 +44,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/bufmgr.h"
 #include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -64,11 +66,11 @@
 
 /*
  * A range of the walk is written in this many waves, each its own
- * transaction, each the rows of one class of line pointer offsets (offset
- * % HOT_WAVES): the page a wave's rows are on has the space of the row
- * versions the previous wave replaced (pruned on access once that wave
- * committed), so most of its updates are HOT, with no new index entry and
- * no new page.  Written in one pass, every row would move to a new page,
+ * transaction, each the range's rows of one class of line pointer offsets
+ * (offset % HOT_WAVES), by TID: the page a wave's rows are on has the
+ * space of the row versions the previous wave replaced (pruned on access
+ * once that wave committed), so most of its updates are HOT, with no new
+ * index entry and no new page.  Written in one pass, every row would move to a new page,
  * and the table and each of its indexes would end twice their size.
  */
 #define HOT_WAVES		8
@@ -106,6 +108,8 @@ typedef struct BackfillCursor
 	BlockNumber range_end;
 	int			wave;			/* the next wave of the range */
 	int			range_batch_rows;	/* batch_rows when the range began */
+	ItemPointerData *range_tids;	/* waves: the range's marked rows */
+	int			range_ntids;
 } BackfillCursor;
 
 static void
@@ -130,16 +134,22 @@ batch_end(void)
 }
 
 /*
- * Can the batches' updates be HOT (heap-only: the new row version on the
- * row's own page, no new index entries)?  Not if an index covers one of
- * the columns they write: pgroll's own (the copies, the mark).
+ * Are the waves worth it: can the batches' updates be HOT (heap-only: the
+ * new row version on the row's own page, no new index entries)?  Not if an
+ * index covers one of the columns they write: pgroll's own (the copies,
+ * the mark).  Not on a partitioned table either, where the waves' TIDs
+ * would not say which partition a row is in.
  */
 static bool
 hot_updates_possible(Relation rel)
 {
-	Bitmapset  *indexed = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_ALL);
+	Bitmapset  *indexed;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			member = -1;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		return false;
+	indexed = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_ALL);
 
 	while ((member = bms_next_member(indexed, member)) >= 0)
 	{
@@ -150,20 +160,6 @@ hot_updates_possible(Relation rel)
 			return false;
 	}
 	return true;
-}
-
-/*
- * pgroll.tid_offset(tid) returns integer: the row's line pointer offset on
- * its page, which splits a range into the waves of HOT_WAVES.
- */
-PG_FUNCTION_INFO_V1(pgroll_tid_offset);
-
-Datum
-pgroll_tid_offset(PG_FUNCTION_ARGS)
-{
-	ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(0);
-
-	PG_RETURN_INT32((int32) ItemPointerGetOffsetNumber(tid));
 }
 
 /*
@@ -442,9 +438,11 @@ backfill_unfinished_table(Oid nspid)
 }
 
 static uint64
-run_update(BackfillPlan *plan, const char *where)
+run_update(BackfillPlan *plan, const char *where, Datum tids)
 {
 	char	   *sql = batch_statement(plan->table, plan->assignments, where);
+	Oid			argtypes[1] = {TIDARRAYOID};
+	Datum		values[1] = {tids};
 	volatile int rc = 0;
 
 	pgstat_report_activity(STATE_RUNNING, sql);
@@ -467,7 +465,17 @@ run_update(BackfillPlan *plan, const char *where)
 			(void) set_config_option("session_replication_role", "replica",
 									 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 									 true, 0, false);
-		rc = SPI_execute(sql, false, 0);
+		/*
+		 * By TID, always: for a large wave the planner would take a
+		 * sequential scan of the whole table for the cheaper plan.
+		 */
+		if (tids != (Datum) 0)
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		if (tids != (Datum) 0)
+			rc = SPI_execute_with_args(sql, 1, argtypes, values, NULL, false, 0);
+		else
+			rc = SPI_execute(sql, false, 0);
 		AtEOXact_GUC(true, nestlevel);
 	}
 	PG_FINALLY();
@@ -489,13 +497,110 @@ typedef struct BatchResult
 	uint64		rows;			/* rows written */
 } BatchResult;
 
-/* " AND <the rows of this wave>" (nothing when the range has one wave) */
-static char *
-wave_predicate(BackfillPlan *plan, BackfillCursor *cursor)
+/*
+ * Waves: at the start of a range (in its first wave's transaction) the
+ * marked rows of the range are read, and each wave updates those of one
+ * class of line pointer offsets by TID, with no second scan of the range.
+ * A TID read here stays that row's while the row carries the mark: the
+ * row's next version (written by anyone) has the mark cleared, and so does
+ * any row version that may reuse the TID later.
+ */
+static void
+collect_range_rows(BackfillPlan *plan, BackfillCursor *cursor, const char *range,
+				   MemoryContext keep)
 {
+	int			nestlevel = pgroll_push_search_path(plan->search_path);
+
+	if (SPI_execute(psprintf("SELECT ctid FROM %s WHERE %s AND " PGROLL_BACKFILL_MARKER,
+							 plan->table, range), true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "backfill could not read the rows of a range");
+	AtEOXact_GUC(true, nestlevel);
+	if (cursor->range_tids != NULL)
+		pfree(cursor->range_tids);
+	cursor->range_ntids = (int) SPI_processed;
+	cursor->range_tids = MemoryContextAlloc(keep, sizeof(ItemPointerData) *
+											Max(cursor->range_ntids, 1));
+	for (int i = 0; i < cursor->range_ntids; i++)
+	{
+		bool		isnull;
+
+		cursor->range_tids[i] = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i],
+																   SPI_tuptable->tupdesc, 1,
+																   &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * The TIDs of wave w, as a tid[] datum; 0 when the wave has none.  Their
+ * pages are pruned first: the space of the versions the previous waves
+ * replaced is free for this wave's (an index scan would prune a page it
+ * reads, the UPDATE's TID scan does not).
+ */
+static Datum
+wave_tids(BackfillPlan *plan, BackfillCursor *cursor, int wave)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(cursor->range_ntids, 1));
+	int			n = 0;
+	Relation	rel = table_open(plan->relid, AccessShareLock);
+	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);	/* autovacuum may truncate */
+	BlockNumber pruned = InvalidBlockNumber;
+
+	for (int i = 0; i < cursor->range_ntids; i++)
+	{
+		ItemPointer tid = &cursor->range_tids[i];
+
+		if (ItemPointerGetOffsetNumber(tid) % plan->waves != wave)
+			continue;
+		elems[n++] = PointerGetDatum(tid);
+		if (ItemPointerGetBlockNumber(tid) != pruned &&
+			ItemPointerGetBlockNumber(tid) < nblocks)
+		{
+			Buffer		buffer;
+
+			pruned = ItemPointerGetBlockNumber(tid);
+			buffer = ReadBuffer(rel, pruned);
+			heap_page_prune_opt(rel, buffer);
+			ReleaseBuffer(buffer);
+		}
+	}
+	table_close(rel, NoLock);
+	if (n == 0)
+		return (Datum) 0;
+	return PointerGetDatum(construct_array(elems, n, TIDOID, sizeof(ItemPointerData),
+										   false, TYPALIGN_SHORT));
+}
+
+/*
+ * Update the range's rows of the next wave that has any; with one wave,
+ * the range's marked rows straight from its predicate.  Sets *last when
+ * the range is done.
+ */
+static uint64
+range_wave(BackfillPlan *plan, BackfillCursor *cursor, const char *range, MemoryContext keep,
+		   bool *last)
+{
+	uint64		rows = 0;
+
 	if (plan->waves == 1)
-		return "";
-	return psprintf(" AND pgroll.tid_offset(ctid) %% %d = %d", plan->waves, cursor->wave);
+	{
+		*last = true;
+		return run_update(plan, range, (Datum) 0);
+	}
+	if (cursor->wave == 0)
+		collect_range_rows(plan, cursor, range, keep);
+	while (cursor->wave < plan->waves)
+	{
+		Datum		tids = wave_tids(plan, cursor, cursor->wave++);
+
+		if (tids != (Datum) 0)
+		{
+			rows = run_update(plan, "ctid = ANY ($1)", tids);
+			break;
+		}
+	}
+	*last = cursor->wave == plan->waves;
+	return rows;
 }
 
 /*
@@ -558,10 +663,8 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCur
 	result.rows_asked = cursor->range_batch_rows;
 	range = cursor->range_key ?
 		psprintf("%s AND %s <= %s", lower, row, key_values(plan, cursor->range_key)) : lower;
-	result.rows = run_update(plan, psprintf("%s%s", range, wave_predicate(plan, cursor)));
+	result.rows = range_wave(plan, cursor, range, keep, &last_wave);
 	result.whole = cursor->range_key != NULL;
-	cursor->wave++;
-	last_wave = cursor->wave == plan->waves;
 
 	if (!last_wave)
 		save_progress(job, pace, cursor->key ? key_cursor_sql(plan, cursor->key) : "NULL",
@@ -594,10 +697,12 @@ keyset_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCur
  * from the cursor, written in waves as above.
  */
 static BatchResult
-block_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCursor *cursor)
+block_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCursor *cursor,
+			MemoryContext keep)
 {
 	BatchResult result = {true, true, 0, 0};
 	char	   *range;
+	bool		last_wave;
 
 	if (!cursor->in_range)
 	{
@@ -617,9 +722,8 @@ block_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCurs
 	result.rows_asked = cursor->range_batch_rows;
 	range = psprintf("ctid >= '(%u,0)'::pg_catalog.tid AND ctid < '(%u,0)'::pg_catalog.tid",
 					 cursor->block, cursor->range_end);
-	result.rows = run_update(plan, psprintf("%s%s", range, wave_predicate(plan, cursor)));
-	cursor->wave++;
-	if (cursor->wave < plan->waves)
+	result.rows = range_wave(plan, cursor, range, keep, &last_wave);
+	if (!last_wave)
 		save_progress(job, pace, psprintf("ARRAY['block', '%u']::pg_catalog.text[]", cursor->block),
 					  result.rows);
 	else
@@ -641,7 +745,7 @@ sweep_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace)
 	result.rows_asked = pace->batch_rows;
 	result.rows = run_update(plan, psprintf("ctid = ANY (ARRAY(SELECT ctid FROM %s WHERE "
 											PGROLL_BACKFILL_MARKER " LIMIT %d))",
-											plan->table, pace->batch_rows));
+											plan->table, pace->batch_rows), (Datum) 0);
 	save_progress(job, pace, "ARRAY['sweep']::pg_catalog.text[]", result.rows);
 	result.more = result.rows > 0;
 	result.whole = result.rows == (uint64) pace->batch_rows;
@@ -681,7 +785,7 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 		else if (plan->nkeys > 0)
 			result = keyset_batch(job, plan, pace, cursor, keep);
 		else
-			result = block_batch(job, plan, pace, cursor);
+			result = block_batch(job, plan, pace, cursor, keep);
 
 		AtEOXact_GUC(true, nestlevel);
 		batch_end();

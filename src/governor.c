@@ -30,6 +30,7 @@
 #include "pgroll.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -47,7 +48,7 @@
 #define THROTTLE_POLL_MS		200
 /* VACUUM after this share of the table's rows, and not more often than
  * every MIN_VACUUM_ROWS rows */
-#define VACUUM_EVERY_FRACTION	0.10
+#define VACUUM_EVERY_FRACTION	0.25
 #define MIN_VACUUM_ROWS			20000
 
 /* What the job's row says before a batch */
@@ -225,7 +226,12 @@ governor_before_batch(WorkerJob *job, BackfillPace *pace)
 	/* a retuned job: a fixed size applies at once, a time from the next measure */
 	if (pace->batch_time_ms == 0)
 		pace->batch_rows = pace->batch_size;
+	if (pace->max_replica_lag_kb < 0)
+		pace->wal_cap_rows = 0;
+	if (pace->wal_cap_rows > 0)
+		pace->batch_rows = Min(pace->batch_rows, pace->wal_cap_rows);
 	INSTR_TIME_SET_CURRENT(pace->batch_started);
+	pace->wal_at_start = GetXLogInsertRecPtr();
 }
 
 void
@@ -258,6 +264,24 @@ governor_after_batch(BackfillPace *pace, int rows_asked, uint64 rows_written, bo
 		ideal = Min(ideal, rows_asked * 2.0);
 		pace->batch_rows = clamp_rows(ideal);
 	}
+
+	/*
+	 * The lag is read between batches: a batch writes at most a quarter of
+	 * the limit in WAL (as the latest batch wrote per row), so a standby
+	 * never falls much further behind than the limit.
+	 */
+	if (pace->max_replica_lag_kb >= 0 && rows_written > 0)
+	{
+		double		wal_per_row = (double) (GetXLogInsertRecPtr() - pace->wal_at_start) /
+			rows_written;
+		double		rows_in_quarter = pace->max_replica_lag_kb * 1024.0 / 4 / Max(wal_per_row, 1);
+
+		pace->wal_cap_rows = clamp_rows(rows_in_quarter);
+	}
+	else if (pace->max_replica_lag_kb < 0)
+		pace->wal_cap_rows = 0;
+	if (pace->wal_cap_rows > 0)
+		pace->batch_rows = Min(pace->batch_rows, pace->wal_cap_rows);
 }
 
 bool

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "access/xlogdefs.h"
 #include "portability/instr_time.h"
 
 #include "worker.h"
@@ -36,6 +37,9 @@ typedef struct BackfillPace
 	int64		rows_done;		/* by this worker */
 	int64		rows_since_vacuum;
 	instr_time	batch_started;
+	XLogRecPtr	wal_at_start;	/* WAL insert position when the batch began */
+	int			wal_cap_rows;	/* most rows a batch may have for the lag
+								 * limit; 0: none */
 } BackfillPace;
 
 /* Read the job's settings and size the first batch.  Outside any transaction. */

@@ -594,14 +594,13 @@ SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::reg
 -- the queue as its caller (both exercised against hijacking above); the
 -- event triggers follow_grants and partition_guard resolve the statement's
 -- table names on the session's path, as the statement did, and pin it
--- themselves for their own queries; tid_offset runs no SQL (and is called
--- once per row of a backfill: a SET clause would cost a GUC save per call)
+-- themselves for their own queries
 SELECT is((SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)
              FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'pgroll'::regnamespace AND l.lanname = 'c'
               AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')),
-          'pgroll.follow_grants(), pgroll.partition_guard(), pgroll.sync_trigger(), pgroll.tid_offset(tid), pgroll.wait(text,interval)',
-          'the only C functions without a pinned search_path are the event triggers that read names, sync_trigger, tid_offset and wait');
+          'pgroll.follow_grants(), pgroll.partition_guard(), pgroll.sync_trigger(), pgroll.wait(text,interval)',
+          'the only C functions without a pinned search_path are the event triggers that read names, sync_trigger and wait');
 
 -- ---------------------------------------------------------------------
 SELECT * FROM finish();
