@@ -287,8 +287,8 @@ SELECT j.schema,
        j.batch_time,
        j.batch_delay,
        CASE WHEN j.max_replica_lag >= 0
-            THEN pg_catalog.pg_size_pretty(j.max_replica_lag * 1024::bigint) END
-           AS max_replica_lag
+            THEN pg_catalog.pg_size_pretty(j.max_replica_lag * 1024::bigint)
+            WHEN j.kind = 'backfill' THEN 'off' END AS max_replica_lag
 FROM pgroll.jobs j
 LEFT JOIN pg_catalog.pg_class c ON c.oid = j.relid
 WHERE j.kind = 'backfill';
@@ -389,13 +389,13 @@ ALTER EVENT TRIGGER pgroll_follow_grants ENABLE ALWAYS;
 CREATE FUNCTION pgroll.pause(schema text DEFAULT 'public')
 RETURNS text
 AS 'MODULE_PATHNAME', 'pgroll_pause'
-LANGUAGE C STRICT VOLATILE
+LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION pgroll.resume(schema text DEFAULT 'public')
 RETURNS text
 AS 'MODULE_PATHNAME', 'pgroll_resume'
-LANGUAGE C STRICT VOLATILE
+LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION pgroll.tune_backfill(schema text DEFAULT 'public',

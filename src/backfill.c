@@ -162,6 +162,23 @@ hot_updates_possible(Relation rel)
 	return true;
 }
 
+/* Lock the job's row (as the session user), or fail at once with 55P03 */
+static void
+lock_job_row(WorkerJob *job)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(job->id)};
+	Oid			save_userid;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	if (SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $1 FOR UPDATE NOWAIT",
+							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock backfill job %lld", (long long) job->id);
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
 /*
  * Bookkeeping on pgroll.jobs runs as the worker's (superuser) session
  * user.  The batch's size and the rate so far go with its progress.
@@ -764,6 +781,7 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 {
 	MemoryContext batchcxt = CurrentMemoryContext;
 	BatchResult result = {true, false, 0, 0};
+	BackfillCursor before = *cursor;
 
 	*lock_failed = false;
 	PG_TRY();
@@ -779,6 +797,13 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 		/* a row a policy would hide is an error, never a row left out */
 		(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+
+		/*
+		 * The job's row first, without waiting: held by pgroll.pause() or
+		 * tune_backfill() in an open transaction (or by a rollback), it
+		 * would make the batch wait at its end, holding the rows it wrote.
+		 */
+		lock_job_row(job);
 
 		if (cursor->walked)
 			result = sweep_batch(job, plan, pace);
@@ -800,6 +825,11 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 			PG_RE_THROW();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		/* the batch did not happen: the same wave (or range) again */
+		cursor->wave = before.wave;
+		cursor->in_range = before.in_range;
+		cursor->walked = before.walked;
+		cursor->block = before.block;
 		*lock_failed = true;
 		result.more = true;
 	}
@@ -809,12 +839,14 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 
 /*
  * Table maintenance between and after batches, as the worker's session
- * user (the job's role may not own the table), at top level, never
- * waiting for a lock (SKIP_LOCKED): a plain VACUUM makes the space of the
- * row versions the backfill replaced free for the batches that follow
- * (without truncating the table, which takes an ACCESS EXCLUSIVE lock);
- * ANALYZE at the end gives the planner statistics of the new columns,
- * which they keep through complete (by column, not by name).
+ * user (the job's role may not own the table), at top level.  A plain
+ * VACUUM between batches, which never waits for a lock (SKIP_LOCKED),
+ * makes the space of the row versions the backfill replaced free for the
+ * batches that follow (without truncating the table, which takes an ACCESS
+ * EXCLUSIVE lock).  ANALYZE at the end, which waits for its lock (SHARE
+ * UPDATE EXCLUSIVE: no reader or writer waits for it), gives the planner
+ * statistics of the new columns, which they keep through complete (by
+ * column, not by name).
  */
 static void
 maintain_table(BackfillPlan *plan, bool vacuum, bool analyze)
@@ -824,11 +856,13 @@ maintain_table(BackfillPlan *plan, bool vacuum, bool analyze)
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	/* the last one waits its turn: statistics must not be skipped */
 	if (vacuum)
-		run_toplevel_statement(psprintf("VACUUM (SKIP_LOCKED, TRUNCATE false%s) %s",
+		run_toplevel_statement(psprintf("VACUUM (%sTRUNCATE false%s) %s",
+										analyze ? "" : "SKIP_LOCKED, ",
 										analyze ? ", ANALYZE" : "", plan->table));
 	else
-		run_toplevel_statement(psprintf("ANALYZE (SKIP_LOCKED) %s", plan->table));
+		run_toplevel_statement(psprintf("ANALYZE %s", plan->table));
 	SetUserIdAndSecContext(save_userid, save_sec);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
@@ -877,7 +911,7 @@ backfill_run(WorkerJob *job)
 		if (more && governor_vacuum_due(&pace, false))
 			maintain_table(&plan, true, false);
 		if (more)
-			governor_delay(&pace);
+			governor_delay(job, &pace);
 	}
 	maintain_table(&plan, governor_vacuum_due(&pace, true), true);
 	MemoryContextDelete(batchcxt);

@@ -16,6 +16,8 @@
  */
 #include "pgroll.h"
 
+#include <math.h>
+
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -23,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "jobs.h"
@@ -31,6 +34,16 @@
 PG_FUNCTION_INFO_V1(pgroll_pause);
 PG_FUNCTION_INFO_V1(pgroll_resume);
 PG_FUNCTION_INFO_V1(pgroll_tune_backfill);
+
+static char *
+schema_argument(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("schema must not be null")));
+	return text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
 
 /* The unfinished backfills of a schema, locked */
 typedef struct Backfills
@@ -70,8 +83,8 @@ lock_backfills(const char *schema, bool paused_only, const char *action)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no %sbackfill in schema \"%s\" to %s",
 						paused_only ? "paused " : "", schema, action),
-				 errhint("pgroll.status('%s') and pgroll.backfill_progress show the schema's work.",
-						 schema)));
+				 errhint("pgroll.status(%s) and pgroll.backfill_progress show the schema's work.",
+						 quote_literal_cstr(schema))));
 
 	backfills.count = (int) SPI_processed;
 	backfills.ids = palloc(sizeof(int64) * backfills.count);
@@ -143,7 +156,7 @@ update_backfills(Backfills *backfills, const char *sql, int nargs, Oid *argtypes
 Datum
 pgroll_pause(PG_FUNCTION_ARGS)
 {
-	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *schema = schema_argument(fcinfo);
 	MemoryContext caller = CurrentMemoryContext;
 	Backfills	backfills;
 	Datum		result;
@@ -171,7 +184,7 @@ pgroll_pause(PG_FUNCTION_ARGS)
 Datum
 pgroll_resume(PG_FUNCTION_ARGS)
 {
-	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *schema = schema_argument(fcinfo);
 	MemoryContext caller = CurrentMemoryContext;
 	Backfills	backfills;
 	Datum		result;
@@ -189,18 +202,22 @@ pgroll_resume(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-/* An interval argument as milliseconds, checked against [0, max_ms] */
+/*
+ * An interval argument as milliseconds, checked against [0, max_ms] and
+ * rounded as the settings round a duration.
+ */
 static int32
 interval_ms(Interval *interval, const char *argument, int64 max_ms)
 {
-	int64		usecs = interval->time +
-		((int64) interval->month * DAYS_PER_MONTH + interval->day) * USECS_PER_DAY;
+	double		usecs = (double) interval->time +
+		((double) interval->month * DAYS_PER_MONTH + interval->day) * USECS_PER_DAY;
+	double		ms = rint(usecs / 1000.0);
 
-	if (usecs < 0 || usecs / 1000 > max_ms)
+	if (ms < 0 || ms > max_ms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be between 0 and %lld ms", argument, (long long) max_ms)));
-	return (int32) (usecs / 1000);
+	return (int32) ms;
 }
 
 /*
@@ -222,11 +239,7 @@ pgroll_tune_backfill(PG_FUNCTION_ARGS)
 	Backfills	backfills;
 	Datum		result;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("schema must not be null")));
-	schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	schema = schema_argument(fcinfo);
 	if (PG_ARGISNULL(1) && PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -255,21 +268,20 @@ pgroll_tune_backfill(PG_FUNCTION_ARGS)
 	}
 	if (!PG_ARGISNULL(4))
 	{
+		/* as SET pgroll.backfill_max_replica_lag reads it (a bare number is kB) */
 		char	   *lag = text_to_cstring(PG_GETARG_TEXT_PP(4));
-		int64		kb = -1;
+		const char *hint = NULL;
+		int			kb;
 
-		if (pg_strcasecmp(lag, "off") != 0 && strcmp(lag, "-1") != 0)
-		{
-			int64		bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
-																  PG_GETARG_DATUM(4)));
-
-			if (bytes < 0 || (bytes + 1023) / 1024 > PG_INT32_MAX)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("max_replica_lag must be a size between 0 and 2TB, or 'off'")));
-			kb = (bytes + 1023) / 1024;
-		}
-		values[3] = Int32GetDatum((int32) kb);
+		if (pg_strcasecmp(lag, "off") == 0)
+			kb = -1;
+		else if (!parse_int(lag, &kb, GUC_UNIT_KB, &hint) || kb < -1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid max_replica_lag \"%s\"", lag),
+					 hint ? errhint("%s", _(hint)) :
+					 errhint("A size of WAL such as '64MB' (a bare number is kB), -1 or 'off'.")));
+		values[3] = Int32GetDatum(kb);
 		nulls[3] = ' ';
 	}
 

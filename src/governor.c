@@ -191,6 +191,7 @@ governor_before_batch(WorkerJob *job, BackfillPace *pace)
 											  ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	bool		waited = false;
+	char		recorded_kind = '\0';
 
 	for (;;)
 	{
@@ -203,10 +204,12 @@ governor_before_batch(WorkerJob *job, BackfillPace *pace)
 					 errmsg("backfill job %lld is no longer running", (long long) job->id)));
 		if (signals.wait_reason == NULL)
 			break;
-		if (!waited)
+		/* written when a wait starts, and when its reason changes kind */
+		if (signals.wait_reason[0] != recorded_kind)
 		{
 			record_wait(job, signals.wait_reason);
 			elog(LOG, "pgroll %s waits: %s", job->description, signals.wait_reason);
+			recorded_kind = signals.wait_reason[0];
 			waited = true;
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -298,13 +301,35 @@ governor_vacuum_due(BackfillPace *pace, bool last)
 }
 
 void
-governor_delay(BackfillPace *pace)
+governor_delay(WorkerJob *job, BackfillPace *pace)
 {
-	if (pace->batch_delay_ms > 0)
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	for (;;)
 	{
+		instr_time	now;
+		double		waited_ms;
+		JobSignals	signals;
+
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, start);
+		waited_ms = INSTR_TIME_GET_MILLISEC(now);
+		if (waited_ms >= pace->batch_delay_ms)
+			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 pace->batch_delay_ms, PG_WAIT_EXTENSION);
+						 Min(THROTTLE_POLL_MS, pace->batch_delay_ms - (long) waited_ms),
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * A long delay is no trap: a new delay, a pause or a cancel is
+		 * seen within a poll (a pause waits in governor_before_batch).
+		 */
+		signals = read_job_signals(job, pace, CurrentMemoryContext);
+		if (!signals.running || signals.wait_reason != NULL)
+			break;
 	}
 	CHECK_FOR_INTERRUPTS();
 }

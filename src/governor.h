@@ -66,7 +66,10 @@ extern void governor_after_batch(BackfillPace *pace, int rows_asked, uint64 rows
  */
 extern bool governor_vacuum_due(BackfillPace *pace, bool last);
 
-/* Sleep pgroll.backfill_batch_delay after a batch */
-extern void governor_delay(BackfillPace *pace);
+/*
+ * Sleep the job's batch delay after a batch, reading its settings every
+ * poll: a shorter delay, a pause or a cancel ends the sleep.
+ */
+extern void governor_delay(WorkerJob *job, BackfillPace *pace);
 
 #endif							/* PGROLL_GOVERNOR_H */

@@ -132,7 +132,8 @@ jobs_cancel(const char *schema, const char *migration)
 }
 
 char *
-jobs_blocking_complete(const char *schema, const char *migration, bool *failed)
+jobs_blocking_complete(const char *schema, const char *migration, bool *failed,
+					   bool *paused)
 {
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(schema), CStringGetTextDatum(migration)};
@@ -153,6 +154,7 @@ jobs_blocking_complete(const char *schema, const char *migration, bool *failed)
 
 	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	*failed = strcmp(state, "failed") == 0;
+	*paused = strncmp(state, "paused", 6) == 0;
 	if (*failed)
 		return psprintf("%s failed: %s",
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),

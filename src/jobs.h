@@ -35,10 +35,11 @@ extern void jobs_cancel(const char *schema, const char *migration);
 
 /*
  * The first unfinished or failed job of the migration's start phase, as a
- * message for complete's refusal; NULL when all is done.
+ * message for complete's refusal (*failed, *paused: what stops it); NULL
+ * when all is done.
  */
 extern char *jobs_blocking_complete(const char *schema, const char *migration,
-									bool *failed);
+									bool *failed, bool *paused);
 
 /* Start a worker for the schema when the current transaction commits */
 extern void jobs_launch_at_commit(const char *schema);

@@ -589,6 +589,7 @@ pgroll_complete(PG_FUNCTION_ARGS)
 	char	   *blocking;
 	char	   *previous;
 	bool		failed = false;
+	bool		paused = false;
 	bool		refresh;
 	OperationState **states;
 	SavedCopies *copies;
@@ -605,16 +606,19 @@ pgroll_complete(PG_FUNCTION_ARGS)
 
 	active = require_active(schema, nspid, "complete");
 
-	blocking = jobs_blocking_complete(schema, active->name, &failed);
+	blocking = jobs_blocking_complete(schema, active->name, &failed, &paused);
 	if (blocking != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration \"%s\" cannot complete yet", active->name),
-				 errdetail("%s%s.", blocking, failed ? "" : start_idle_worker(schema)),
+				 errdetail("%s%s.", blocking, failed || paused ? "" : start_idle_worker(schema)),
 				 failed ?
 				 errhint("Roll the migration back with pgroll.rollback().") :
-				 errhint("Wait for the work to finish, e.g. with CALL pgroll.wait('%s').",
-						 schema)));
+				 paused ?
+				 errhint("Resume it with SELECT pgroll.resume(%s), then wait for it.",
+						 quote_literal_cstr(schema)) :
+				 errhint("Wait for the work to finish, e.g. with CALL pgroll.wait(%s).",
+						 quote_literal_cstr(schema))));
 
 	check_complete_invariants(active, nspid);
 	states = load_operation_states(active, schema, true);

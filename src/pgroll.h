@@ -29,7 +29,7 @@ extern int	pgroll_backfill_batch_delay_ms;
 extern int	pgroll_backfill_batch_time_ms;
 extern int	pgroll_backfill_max_replica_lag_kb;
 
-#define PGROLL_DEFAULT_BATCH_TIME_MS		50
+#define PGROLL_DEFAULT_BATCH_TIME_MS		20
 #define PGROLL_DEFAULT_MAX_REPLICA_LAG_KB	(64 * 1024)
 extern char *pgroll_version_setting;
 

@@ -144,7 +144,7 @@ pgroll_wait(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("the backfill in schema \"%s\" is paused", schema),
-					 errhint("SELECT pgroll.resume('%s') goes on.", schema)));
+					 errhint("SELECT pgroll.resume(%s) goes on.", quote_literal_cstr(schema))));
 
 		/* a worker that could not be started at commit, or was lost */
 		if (stalled)

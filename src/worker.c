@@ -288,8 +288,11 @@ pgroll_installed(void)
  * Claim the schema's next unfinished job; NULL if there is none.
  *
  * A job found still "running" was being run by a worker that stopped
- * without recording an end (it crashed, was killed, or the server went
- * down): the claim counts that stop.  The claim commits synchronously, so
+ * without recording an end.  If that worker started under this postmaster
+ * (it crashed or was killed while the server stayed up, crash restarts
+ * included), the claim counts that stop; a restart of the server (a clean
+ * one, or after the postmaster itself went down) is not the job's doing
+ * and counts nothing.  The claim commits synchronously, so
  * the count survives even a crash that follows at once; it is what stops a
  * job that kills its worker from restarting it forever.
  */
@@ -310,7 +313,9 @@ claim_next_job(const char *schema)
 						  "                AND state IN ('queued', 'running') "
 						  "              ORDER BY id LIMIT 1 FOR UPDATE) "
 						  "UPDATE pgroll.jobs j SET state = 'running', attempts = attempts + 1, "
-						  "  worker_stops = worker_stops + next.stopped::pg_catalog.int4, "
+						  "  worker_stops = worker_stops + (next.stopped AND j.worker_started_at >= "
+						  "                 pg_catalog.pg_postmaster_start_time())::pg_catalog.int4, "
+						  "  throttled = NULL, "
 						  "  worker_pid = pg_catalog.pg_backend_pid(), worker_started_at = $2, "
 						  "  started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
 						  "  updated_at = pg_catalog.now() "
@@ -393,31 +398,42 @@ finish_job(WorkerJob *job, const char *error)
 /*
  * A job was cancelled (SIGINT): by a rollback, whose transaction cancels
  * the migration's running jobs before it commits, or by someone else.
- * Waits for whoever holds the job's row, then: false if the job is no
- * longer running (the rollback committed: nothing to record), true if it
- * should run again (the rollback failed, or an outside cancel, at most
- * MAX_CANCELLED_ATTEMPTS times; then the cancel is the job's failure).
+ * Waits for whoever holds the job's row, then: the job is no longer
+ * running (the rollback committed: nothing to record), or it runs again
+ * (the rollback failed, or an outside cancel, at most
+ * MAX_CANCELLED_ATTEMPTS times), or the cancel is the job's failure.
  */
 #define MAX_CANCELLED_ATTEMPTS 3
 
-static bool
-run_again_after_cancel(WorkerJob *job)
+typedef enum CancelOutcome
+{
+	CANCEL_BY_ROLLBACK,
+	CANCEL_RUN_AGAIN,
+	CANCEL_FAILS_JOB
+} CancelOutcome;
+
+static CancelOutcome
+after_cancel(WorkerJob *job)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job->id)};
 	bool		running;
+	bool		again;
 
 	begin_work("pgroll: checking a cancelled job");
 	SPI_execute_with_args("SELECT 1 FROM pgroll.jobs WHERE id = $1 AND state = 'running' "
 						  "FOR UPDATE", 1, argtypes, values, NULL, false, 1);
 	running = SPI_processed == 1;
+	again = running && job->attempts < MAX_CANCELLED_ATTEMPTS;
 	/* queued again, not left running: the next claim is no worker stop */
-	if (running && job->attempts < MAX_CANCELLED_ATTEMPTS)
+	if (again)
 		SPI_execute_with_args("UPDATE pgroll.jobs SET state = 'queued', worker_pid = NULL, "
 							  "  worker_started_at = NULL, updated_at = pg_catalog.now() "
 							  "WHERE id = $1", 1, argtypes, values, NULL, false, 0);
 	end_work();
-	return running && job->attempts < MAX_CANCELLED_ATTEMPTS;
+	if (!running)
+		return CANCEL_BY_ROLLBACK;
+	return again ? CANCEL_RUN_AGAIN : CANCEL_FAILS_JOB;
 }
 
 /* ---------------------------------------------------------------------
@@ -561,6 +577,7 @@ run_job(WorkerJob *job)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
+		CancelOutcome outcome;
 
 		MemoryContextSwitchTo(job_context);
 		edata = CopyErrorData();
@@ -571,8 +588,13 @@ run_job(WorkerJob *job)
 						PGC_USERSET, PGC_S_SESSION);
 		debug_query_string = NULL;
 		pgstat_report_activity(STATE_IDLE, NULL);
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && run_again_after_cancel(job))
+		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? after_cancel(job) :
+			CANCEL_FAILS_JOB;
+		if (outcome == CANCEL_RUN_AGAIN)
 			elog(LOG, "pgroll job %lld (%s) was cancelled; it runs again",
+				 (long long) job->id, job->description);
+		else if (outcome == CANCEL_BY_ROLLBACK)
+			elog(LOG, "pgroll job %lld (%s) was cancelled: its migration was rolled back",
 				 (long long) job->id, job->description);
 		else
 		{
@@ -580,8 +602,9 @@ run_job(WorkerJob *job)
 					(errmsg("pgroll job %lld of migration \"%s\" in schema \"%s\" failed: %s: %s",
 							(long long) job->id, job->migration, job->schema,
 							job->description, edata->message),
-					 errhint("pgroll.status('%s') shows it; roll the migration back with "
-							 "pgroll.rollback('%s').", job->schema, job->schema)));
+					 errhint("pgroll.status(%s) shows it; roll the migration back with "
+							 "pgroll.rollback(%s).", quote_literal_cstr(job->schema),
+							 quote_literal_cstr(job->schema))));
 			finish_job(job, edata->message);
 		}
 	}
@@ -745,9 +768,9 @@ pgroll_worker_main(Datum main_arg)
 			ereport(WARNING,
 					(errmsg("pgroll job %lld of migration \"%s\" failed: %s",
 							(long long) job->id, job->migration, error),
-					 errhint("Roll the migration back with pgroll.rollback('%s'); "
+					 errhint("Roll the migration back with pgroll.rollback(%s); "
 							 "the server log tells why the worker stopped.",
-							 job->schema)));
+							 quote_literal_cstr(job->schema))));
 			finish_job(job, error);
 			slots_worker_progressed(args.dboid, args.schema);
 			continue;
@@ -761,8 +784,8 @@ pgroll_worker_main(Datum main_arg)
 			ereport(WARNING,
 					(errmsg("pgroll job %lld of migration \"%s\" failed: %s",
 							(long long) job->id, job->migration, error),
-					 errhint("Create the role, or roll the migration back with pgroll.rollback('%s').",
-							 job->schema)));
+					 errhint("Create the role, or roll the migration back with pgroll.rollback(%s).",
+							 quote_literal_cstr(job->schema))));
 			finish_job(job, error);
 			slots_worker_progressed(args.dboid, args.schema);
 			continue;

@@ -123,17 +123,51 @@ check "A: another role may not pause it (42501)" \
 check "A: nor tune it (42501)" \
     "$(PGUSER=pgroll_gov_other sqlstate "SELECT pgroll.tune_backfill('pr', batch_size => 1)")" 42501
 check "A: the owner pauses it" "$(PGUSER=pgroll_gov_owner q "SELECT pgroll.pause('pr')")" 02_label
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -w -m fast restart -l "$PGDATA/server.log" >/dev/null
+# maintenance restarts are not the job's doing: four of them fail nothing
+for mode in fast immediate fast fast; do
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -w -m $mode restart -l "$PGDATA/server.log" >/dev/null
+    poll 30 "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'pgroll worker')" || true
+done
 before=$(rows_done pr)
-check_poll "A: after a restart a worker holds the paused job" 30 \
+check_poll "A: after restarts a worker holds the paused job" 30 \
     "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'pgroll worker')"
 sleep 1
 check "A: and writes nothing" "$(rows_done pr)" "$before"
 check "A: status() still says paused" "$(q "SELECT phase FROM pgroll.status('pr')")" paused
+check "A: four server restarts counted no worker stop" \
+    "$(q "SELECT state || ' ' || worker_stops FROM pgroll.jobs WHERE schema = 'pr' AND kind = 'backfill'")" \
+    "running 0"
 check "A: rollback while paused" "$(PGUSER=pgroll_gov_owner q "SELECT pgroll.rollback('pr')")" 02_label
 check "A: the job is cancelled, nothing of pgroll left" \
     "$(q "SELECT state FROM pgroll.jobs WHERE schema = 'pr' AND kind = 'backfill'")/$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pr.items'::regclass AND attname LIKE '\\_pgroll%' AND NOT attisdropped")" \
     "cancelled/0"
+
+# a pause or a retune left uncommitted holds the worker at a batch's start,
+# never at its end with the batch's rows locked
+items ph 40000
+add_label ph 02_label "$SLOW" >/dev/null
+check_poll "A: ph's backfill runs" 30 \
+    "SELECT rows_done > 0 FROM pgroll.jobs WHERE schema = 'ph' AND kind = 'backfill'"
+psql -X -q -c "BEGIN" -c "SELECT pgroll.tune_backfill('ph', batch_delay => '50ms')" \
+     -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+sleep 1.5
+check "A: while a retune is uncommitted the worker holds no row of the table" \
+    "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE a.backend_type = 'pgroll worker' AND l.relation = 'ph.items'::regclass")" 0
+check "A: ... and writes to rows ahead of it do not wait" \
+    "$(q "SET lock_timeout = '100ms'; UPDATE ph.items SET n = n + 1 WHERE id > 30000 RETURNING 1" | wc -l)" 10000
+wait $holder
+# a long delay is cut short by a retune
+q "SELECT pgroll.tune_backfill('ph', batch_delay => '1h')" >/dev/null
+sleep 1
+before=$(rows_done ph)
+q "SELECT pgroll.tune_backfill('ph', batch_delay => '0')" >/dev/null
+check_poll "A: a delay of 1h ends when tuned to 0" 10 \
+    "SELECT rows_done > $before FROM pgroll.jobs WHERE schema = 'ph' AND kind = 'backfill'"
+check "A: ph finishes with every row right" \
+    "$(q "CALL pgroll.wait('ph')"; q "SELECT count(*) FROM ph_02_label.items WHERE label = upper(name)")" 40000
+q "SELECT pgroll.complete('ph')" >/dev/null
 
 # bad settings
 items pt 40000
@@ -147,7 +181,17 @@ check "A: a lag that is no size (22023)" \
 check "A: the lag limit set and shown" \
     "$(q "SELECT pgroll.tune_backfill('pt', max_replica_lag => '10MB')" >/dev/null; progress pt max_replica_lag)" "10 MB"
 check "A: the lag limit turned off" \
-    "$(q "SELECT pgroll.tune_backfill('pt', max_replica_lag => 'off')" >/dev/null; progress pt "max_replica_lag IS NULL")" t
+    "$(q "SELECT pgroll.tune_backfill('pt', max_replica_lag => 'off')" >/dev/null; progress pt max_replica_lag)" off
+check "A: a bare lag is kB, as the setting reads it" \
+    "$(q "SELECT pgroll.tune_backfill('pt', max_replica_lag => '100')" >/dev/null; progress pt max_replica_lag)" "100 kB"
+check "A: -1 turns the lag limit off too" \
+    "$(q "SELECT pgroll.tune_backfill('pt', max_replica_lag => '-1')" >/dev/null; progress pt max_replica_lag)" off
+check "A: a lag too large (22023)" \
+    "$(sqlstate "SELECT pgroll.tune_backfill('pt', max_replica_lag => '8192PB')")" 22023
+check "A: durations round to milliseconds as the settings do" \
+    "$(q "SELECT pgroll.tune_backfill('pt', batch_time => '0.6ms')" >/dev/null; progress pt batch_time)" 1
+check "A: pause(NULL) (22004)" "$(sqlstate "SELECT pgroll.pause(NULL)")" 22004
+check "A: resume(NULL) (22004)" "$(sqlstate "SELECT pgroll.resume(NULL)")" 22004
 q "SELECT pgroll.tune_backfill('pt', batch_delay => '0')" >/dev/null
 check "A: pt finishes" "$(q "CALL pgroll.wait('pt')"; q "SELECT pgroll.complete('pt')")" 02_label
 
@@ -278,6 +322,23 @@ q "CALL pgroll.wait('ps')" >/dev/null
 q "SELECT pgroll.complete('ps')" >/dev/null
 check "E: an added column has statistics" \
     "$(q "SELECT count(*) FROM pg_stats WHERE schemaname = 'ps' AND tablename = 'items' AND attname = 'label'")" 1
+
+# the last ANALYZE waits for a lock another session holds, it is not skipped
+items pz 30000
+q "$SLOW SELECT pgroll.start('{\"operations\": [{\"alter_column\": {\"table\": \"items\", \"column\": \"n\",
+     \"type\": \"bigint\", \"up\": \"CAST(n AS bigint)\", \"down\": \"CAST(n AS integer)\"}}]}',
+     '02_n_bigint', 'pz')" >/dev/null
+# (the backfill takes about 3 s; the lock is held for 8)
+psql -X -q -c "BEGIN" -c "LOCK TABLE pz.items IN SHARE UPDATE EXCLUSIVE MODE" \
+     -c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+wait $holder
+q "CALL pgroll.wait('pz')" >/dev/null
+q "SELECT pgroll.complete('pz')" >/dev/null
+check "E: a rewritten column has statistics though its table was locked meanwhile" \
+    "$(q "SELECT count(*) FROM pg_stats WHERE schemaname = 'pz' AND tablename = 'items' AND attname = 'n'")" 1
+check "E: a rollback's cancel is logged as such, not as a failure" \
+    "$(grep -c "failed: canceling statement due to user request" "$PGDATA/server.log")" 0
 
 check "no process of this cluster died of a signal" \
     "$(grep -c "terminated by signal" "$PGDATA/server.log")" 0
