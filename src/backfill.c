@@ -813,6 +813,15 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 			result = block_batch(job, plan, pace, cursor, keep);
 
 		AtEOXact_GUC(true, nestlevel);
+
+		/*
+		 * The batch's commit need not wait for its WAL to reach the disk:
+		 * a crash loses the batch and its cursor together, and the batch is
+		 * done again.  (The claim of a job commits synchronously.)  For
+		 * this transaction only.
+		 */
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 		batch_end();
 	}
 	PG_CATCH();
@@ -908,7 +917,8 @@ backfill_run(WorkerJob *job)
 		}
 		lock_waits = 0;
 		governor_after_batch(&pace, result.rows_asked, result.rows, result.whole);
-		if (more && governor_vacuum_due(&pace, false))
+		/* waves leave little to vacuum: most of their updates are HOT */
+		if (more && plan.waves == 1 && governor_vacuum_due(&pace, false))
 			maintain_table(&plan, true, false);
 		if (more)
 			governor_delay(job, &pace);

@@ -18,10 +18,11 @@
  * waits, written when a wait starts and cleared when it ends (not at every
  * poll: writing would itself make WAL for the standby to replay).
  *
- * A backfill writes most rows HOT (backfill.c's waves), but the rows that
- * move leave a dead version and an index entry behind.  So every
- * VACUUM_EVERY_FRACTION of the table the worker runs a plain VACUUM of it
- * (backfill.c): that space is free again for the batches that follow.
+ * A backfill written in waves (backfill.c) writes most rows HOT; where it
+ * cannot be, every row moves and leaves a dead version and an index entry
+ * behind.  So there, every VACUUM_EVERY_FRACTION of the table the worker
+ * runs a plain VACUUM of it (backfill.c): that space is free again for the
+ * batches that follow.
  *
  * src/governor.c
  *

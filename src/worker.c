@@ -292,7 +292,8 @@ pgroll_installed(void)
  * (it crashed or was killed while the server stayed up, crash restarts
  * included), the claim counts that stop; a restart of the server (a clean
  * one, or after the postmaster itself went down) is not the job's doing
- * and counts nothing.  The claim commits synchronously, so
+ * and counts nothing, nor does a claim of pgroll 0.1.0, which recorded no
+ * start time.  The claim commits synchronously, so
  * the count survives even a crash that follows at once; it is what stops a
  * job that kills its worker from restarting it forever.
  */
@@ -313,8 +314,8 @@ claim_next_job(const char *schema)
 						  "                AND state IN ('queued', 'running') "
 						  "              ORDER BY id LIMIT 1 FOR UPDATE) "
 						  "UPDATE pgroll.jobs j SET state = 'running', attempts = attempts + 1, "
-						  "  worker_stops = worker_stops + (next.stopped AND j.worker_started_at >= "
-						  "                 pg_catalog.pg_postmaster_start_time())::pg_catalog.int4, "
+						  "  worker_stops = worker_stops + coalesce(next.stopped AND j.worker_started_at >= "
+						  "                 pg_catalog.pg_postmaster_start_time(), false)::pg_catalog.int4, "
 						  "  throttled = NULL, "
 						  "  worker_pid = pg_catalog.pg_backend_pid(), worker_started_at = $2, "
 						  "  started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
