@@ -849,31 +849,86 @@ run_one_batch(WorkerJob *job, BackfillPlan *plan, BackfillPace *pace, BackfillCu
 /*
  * Table maintenance between and after batches, as the worker's session
  * user (the job's role may not own the table), at top level.  A plain
- * VACUUM between batches, which never waits for a lock (SKIP_LOCKED),
- * makes the space of the row versions the backfill replaced free for the
- * batches that follow (without truncating the table, which takes an ACCESS
- * EXCLUSIVE lock).  ANALYZE at the end, which waits for its lock (SHARE
- * UPDATE EXCLUSIVE: no reader or writer waits for it), gives the planner
- * statistics of the new columns, which they keep through complete (by
- * column, not by name).
+ * VACUUM, which never waits for a lock (SKIP_LOCKED), makes the space of
+ * the row versions the backfill replaced free for the batches that follow
+ * (without truncating the table, which takes an ACCESS EXCLUSIVE lock).
  */
 static void
-maintain_table(BackfillPlan *plan, bool vacuum, bool analyze)
+vacuum_table(BackfillPlan *plan)
 {
 	Oid			save_userid;
 	int			save_sec;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
-	/* the last one waits its turn: statistics must not be skipped */
-	if (vacuum)
-		run_toplevel_statement(psprintf("VACUUM (%sTRUNCATE false%s) %s",
-										analyze ? "" : "SKIP_LOCKED, ",
-										analyze ? ", ANALYZE" : "", plan->table));
-	else
-		run_toplevel_statement(psprintf("ANALYZE %s", plan->table));
+	run_toplevel_statement(psprintf("VACUUM (SKIP_LOCKED, TRUNCATE false) %s", plan->table));
 	SetUserIdAndSecContext(save_userid, save_sec);
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * ANALYZE at the end gives the planner statistics of the new columns,
+ * which they keep through complete (by column, not by name).  Its lock
+ * (SHARE UPDATE EXCLUSIVE: no reader or writer waits for it) is tried
+ * under pgroll.lock_timeout for up to ANALYZE_RETRY_MS; a table locked
+ * longer (a long VACUUM or index build of the application's) is left to
+ * autovacuum, which analyzes a table every row of which changed, and the
+ * log says so: the migration does not wait on it.
+ */
+#define ANALYZE_RETRY_MS	10000
+
+static void
+analyze_table(BackfillPlan *plan)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *session_timeout = pstrdup(GetConfigOption("lock_timeout", false, false));
+	volatile int waited_ms = 0;
+
+	for (;;)
+	{
+		Oid			save_userid;
+		int			save_sec;
+		volatile bool locked = true;
+		char		timeout[32];
+
+		GetUserIdAndSecContext(&save_userid, &save_sec);
+		SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+		snprintf(timeout, sizeof(timeout), "%dms", pgroll_lock_timeout_ms);
+		SetConfigOption("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION);
+		PG_TRY();
+		{
+			run_toplevel_statement(psprintf("ANALYZE %s", plan->table));
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+				PG_RE_THROW();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			locked = false;
+		}
+		PG_END_TRY();
+		SetConfigOption("lock_timeout", session_timeout, PGC_USERSET, PGC_S_SESSION);
+		SetUserIdAndSecContext(save_userid, save_sec);
+		pgstat_report_activity(STATE_IDLE, NULL);
+		if (locked)
+			return;
+		waited_ms += pgroll_lock_timeout_ms + 200;
+		if (waited_ms >= ANALYZE_RETRY_MS)
+		{
+			elog(LOG, "pgroll could not analyze %s: its lock was not granted in %d ms; "
+				 "autovacuum will analyze it", plan->table, waited_ms);
+			return;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 200, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 void
@@ -919,10 +974,12 @@ backfill_run(WorkerJob *job)
 		governor_after_batch(&pace, result.rows_asked, result.rows, result.whole);
 		/* waves leave little to vacuum: most of their updates are HOT */
 		if (more && plan.waves == 1 && governor_vacuum_due(&pace, false))
-			maintain_table(&plan, true, false);
+			vacuum_table(&plan);
 		if (more)
 			governor_delay(job, &pace);
 	}
-	maintain_table(&plan, governor_vacuum_due(&pace, true), true);
+	if (governor_vacuum_due(&pace, true))
+		vacuum_table(&plan);
+	analyze_table(&plan);
 	MemoryContextDelete(batchcxt);
 }

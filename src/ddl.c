@@ -274,26 +274,38 @@ pgroll_ddl(const char *sql)
 	(void) run_with_retry(list_make1((char *) sql), true, NULL, PGROLL_EXPECT_NOTHING, NULL);
 }
 
-void
-pgroll_ddlf(const char *fmt,...)
+char *
+pgroll_format_va(const char *fmt, va_list args)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	for (;;)
 	{
-		va_list		args;
+		va_list		copy;
 		int			needed;
 
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
 		if (needed == 0)
 			break;
 		enlargeStringInfo(&buf, needed);
 	}
-	pgroll_ddl(buf.data);
-	pfree(buf.data);
+	return buf.data;
+}
+
+void
+pgroll_ddlf(const char *fmt,...)
+{
+	va_list		args;
+	char	   *sql;
+
+	va_start(args, fmt);
+	sql = pgroll_format_va(fmt, args);
+	va_end(args);
+	pgroll_ddl(sql);
+	pfree(sql);
 }
 
 bool
@@ -372,23 +384,14 @@ pgroll_ddl_batch_add(DdlBatch *batch, const char *sql)
 void
 pgroll_ddl_batch_addf(DdlBatch *batch, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
+	char	   *sql;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	pgroll_ddl_batch_add(batch, buf.data);
-	pfree(buf.data);
+	va_start(args, fmt);
+	sql = pgroll_format_va(fmt, args);
+	va_end(args);
+	pgroll_ddl_batch_add(batch, sql);
+	pfree(sql);
 }
 
 void

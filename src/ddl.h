@@ -23,6 +23,9 @@
  * pgroll.lock_retry_timeout has passed.
  */
 extern void pgroll_ddl(const char *sql);
+
+/* fmt formatted with args (which it leaves as it found them), palloc'd */
+extern char *pgroll_format_va(const char *fmt, va_list args) pg_attribute_printf(1, 0);
 extern void pgroll_ddlf(const char *fmt,...) pg_attribute_printf(1, 2);
 
 /*

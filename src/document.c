@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include "ddl.h"
 #include "document.h"
 #include "fragments.h"
 #include "lib/stringinfo.h"
@@ -145,24 +146,15 @@ join_names(const char *const *names)
 static void
 doc_error(const DocPath *path, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
+	char	   *message;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
+	va_start(args, fmt);
+	message = pgroll_format_va(fmt, args);
+	va_end(args);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s: %s", path_string(path), buf.data)));
+			 errmsg("%s: %s", path_string(path), message)));
 }
 
 static const char *

@@ -60,30 +60,53 @@ typedef struct JobSignals
 } JobSignals;
 
 /*
- * Read the job's settings into pace and whether to wait.  In a short
- * transaction of its own, as the worker's session user: the job's role
- * may not read pgroll.jobs' updates or pg_stat_replication's positions.
+ * A short transaction of the worker's own, as its session user: the job's
+ * role may not read pgroll.jobs' updates or pg_stat_replication's
+ * positions, nor write pgroll.jobs.
  */
+typedef struct SessionWork
+{
+	MemoryContext caller;
+	Oid			save_userid;
+	int			save_sec;
+} SessionWork;
+
+static void
+session_work_begin(SessionWork *work)
+{
+	work->caller = CurrentMemoryContext;
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	GetUserIdAndSecContext(&work->save_userid, &work->save_sec);
+	SetUserIdAndSecContext(GetSessionUserId(), work->save_sec);
+}
+
+static void
+session_work_end(SessionWork *work)
+{
+	SetUserIdAndSecContext(work->save_userid, work->save_sec);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(work->caller);
+}
+
+/* Read the job's settings into pace and whether to wait */
 static JobSignals
 read_job_signals(WorkerJob *job, BackfillPace *pace, MemoryContext into)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job->id)};
 	JobSignals	signals = {false, NULL};
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec;
+	SessionWork work;
 	bool		isnull;
 	HeapTuple	tuple;
 	TupleDesc	tupdesc;
 	Datum		d;
 
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	session_work_begin(&work);
 
 	if (SPI_execute_with_args("SELECT j.batch_size, j.batch_time, j.batch_delay, "
 							  "       j.max_replica_lag, j.state = 'running', "
@@ -128,11 +151,7 @@ read_job_signals(WorkerJob *job, BackfillPace *pace, MemoryContext into)
 	if (!isnull)
 		signals.wait_reason = MemoryContextStrdup(into, TextDatumGetCString(d));
 
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(caller);
+	session_work_end(&work);
 	return signals;
 }
 
@@ -143,24 +162,13 @@ record_wait(WorkerJob *job, const char *reason)
 	Oid			argtypes[2] = {INT8OID, TEXTOID};
 	Datum		values[2] = {Int64GetDatum(job->id), reason ? CStringGetTextDatum(reason) : (Datum) 0};
 	char		nulls[2] = {' ', reason ? ' ' : 'n'};
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec;
+	SessionWork work;
 
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(GetSessionUserId(), save_sec);
+	session_work_begin(&work);
 	if (SPI_execute_with_args("UPDATE pgroll.jobs SET throttled = $2, updated_at = pg_catalog.now() "
 							  "WHERE id = $1", 2, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not record why backfill job %lld waits", (long long) job->id);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(caller);
+	session_work_end(&work);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
